@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcsec.ko: module lifetime and per network namespace state.
+ *
+ * Bring-up order matters: the per-namespace state must exist before the
+ * netlink family makes the module reachable from userspace, and the family
+ * must be gone before that state is torn down, so that no request can ever
+ * find a namespace without its mcsec_net.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <uapi/linux/mcsec.h>
+
+#include "mcsec.h"
+
+unsigned int mcsec_net_id __read_mostly;
+
+static int __net_init mcsec_net_init(struct net *net)
+{
+	struct mcsec_net *mn = mcsec_pernet(net);
+
+	mutex_init(&mn->lock);
+	return 0;
+}
+
+static void __net_exit mcsec_net_exit(struct net *net)
+{
+	struct mcsec_net *mn = mcsec_pernet(net);
+
+	mutex_destroy(&mn->lock);
+}
+
+/*
+ * .id and .size make the netns core allocate a zeroed struct mcsec_net for
+ * every namespace, the ones that exist at load time included, and free it
+ * after .exit: no allocation or list of our own to get wrong.
+ */
+static struct pernet_operations mcsec_net_ops = {
+	.init = mcsec_net_init,
+	.exit = mcsec_net_exit,
+	.id = &mcsec_net_id,
+	.size = sizeof(struct mcsec_net),
+};
+
+static int __init mcsec_init(void)
+{
+	int ret;
+
+	ret = register_pernet_subsys(&mcsec_net_ops);
+	if (ret)
+		goto err_pernet;
+
+	ret = mcsec_genl_init();
+	if (ret)
+		goto err_genl;
+
+	pr_info("secure multicast fast path loaded\n");
+	return 0;
+
+err_genl:
+	unregister_pernet_subsys(&mcsec_net_ops);
+err_pernet:
+	return ret;
+}
+
+static void __exit mcsec_exit(void)
+{
+	mcsec_genl_exit();
+	unregister_pernet_subsys(&mcsec_net_ops);
+}
+
+module_init(mcsec_init);
+module_exit(mcsec_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Secure multicast and IPTV fast path (group ESP, MPEG-TS scrambling)");
+MODULE_ALIAS_GENL_FAMILY(MCSEC_GENL_NAME);
