@@ -51,7 +51,11 @@ struct mc_flow {
  */
 int mc_flow_parse(const u8 *p, u32 len, struct mc_flow *f);
 
-/* RFC 1071 one's-complement sum helpers (for environments without one). */
+/*
+ * RFC 1071 one's-complement sum helpers (for environments without one).
+ * mc_csum_add() accumulates (only the last chunk may be odd); mc_csum_fold()
+ * folds to 16 bits and complements: the value to store in the header.
+ */
 u32 mc_csum_add(u32 sum, const u8 *p, u32 len);
 u16 mc_csum_fold(u32 sum);
 /* Recompute the IPv4 header checksum in place. */
