@@ -1,1 +1,467 @@
-/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The userspace crypto backend of crypto.h on intel-ipsec-mb (1.3).
+ *
+ * One IMB_MGR per engine; an engine belongs to one thread. Jobs run through
+ * the library's job API (get_next_job / submit_job / flush_job), so a burst
+ * of GCM, ChaCha20-Poly1305 or CBC work is interleaved across the SIMD lanes
+ * the way mcsec-dpdk wants it:
+ *   - AES-GCM (and GMAC with a contiguous AAD): IMB_CIPHER_GCM + AES_GMAC;
+ *   - ChaCha20-Poly1305: IMB_CIPHER_CHACHA20_POLY1305;
+ *   - CBC with MC_RESIDUAL_CLEAR (DVB-CISSA): IMB_CIPHER_CBC over the full
+ *     blocks, the residual left alone;
+ *   - CBC with MC_RESIDUAL_IDSA: IMB_CIPHER_DOCSIS_SEC_BPI, whose partial
+ *     block rule (CFB over the last full ciphertext block, or over the IV for
+ *     a message shorter than a block) is exactly the DVS-042 / ATIS-IDSA one:
+ *     XOR with AES-Encrypt(K, that block), on both directions.
+ * Jobs whose AAD is split (aad2_len != 0, RFC 4543 GMAC puts IV..trailer
+ * there) run synchronously: GMAC (nothing to encrypt) through the library's
+ * GMAC init/update/finalize, which is GCM with an empty plaintext; anything
+ * else through a bounded copy of the AAD and the one-shot direct API.
+ * The library computes tags but does not compare them: decrypt jobs write
+ * the tag into a per-slot buffer and it is compared here in constant time.
+ *
+ * Expanded GCM keys hold precomputed GHASH tables in the layout of the code
+ * path the engine chose; keys are meant for engines of the same machine
+ * (init_mb_mgr_auto picks the same path for all of them).
+ */
+#include "crypto.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_COMPAT_IMB_API_053
+#include <intel-ipsec-mb.h>
+
+#include "suite.h"
+
+/* Jobs in flight between two flushes; each has its own tag buffer. */
+#define MC_MB_CHUNK		64
+#define MC_TAG_MAX		16
+/* The bounded copy of aad || aad2 for the rare split-AAD AEAD job. */
+#define MC_AAD_COPY_MAX		(12 + 65535)
+
+struct mc_key {
+	union {
+		struct gcm_key_data gcm;		/* GCM and GMAC suites */
+		struct {
+			DECLARE_ALIGNED(u32 enc[4 * 15], 16);
+			DECLARE_ALIGNED(u32 dec[4 * 15], 16);
+		} cbc;					/* AES-128-CBC */
+		u8 chacha[32];				/* ChaCha20-Poly1305 */
+	} u;
+	u8 suite;
+} __attribute__((aligned(64)));
+
+struct mc_crypto {
+	IMB_MGR *mgr;
+	IMB_ARCH arch;
+	u8 tags[MC_MB_CHUNK][MC_TAG_MAX] __attribute__((aligned(16)));
+	u8 zero[16];		/* src for zero-length jobs */
+	u8 *aad_copy;		/* MC_AAD_COPY_MAX bytes, allocated on first use */
+};
+
+static void wipe(void *p, size_t n)
+{
+	imb_clear_mem(p, n);
+}
+
+struct mc_crypto *mc_crypto_new(void)
+{
+	struct mc_crypto *c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
+
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->mgr = alloc_mb_mgr(0);
+	if (!c->mgr) {
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->arch = IMB_ARCH_NONE;
+	init_mb_mgr_auto(c->mgr, &c->arch);
+	if (imb_get_errno(c->mgr) || c->arch == IMB_ARCH_NONE) {
+		free_mb_mgr(c->mgr);
+		free(c);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	return c;
+}
+
+void mc_crypto_free(struct mc_crypto *c)
+{
+	if (!c)
+		return;
+	free_mb_mgr(c->mgr);
+	if (c->aad_copy) {
+		wipe(c->aad_copy, MC_AAD_COPY_MAX);
+		free(c->aad_copy);
+	}
+	wipe(c, sizeof(*c));
+	free(c);
+}
+
+const char *mc_crypto_arch(const struct mc_crypto *c)
+{
+	switch (c ? c->arch : IMB_ARCH_NONE) {
+	case IMB_ARCH_NOAESNI:
+		return "noaesni";
+	case IMB_ARCH_SSE:
+		return "sse";
+	case IMB_ARCH_AVX:
+		return "avx";
+	case IMB_ARCH_AVX2:
+		return "avx2";
+	case IMB_ARCH_AVX512:
+		return "avx512";
+	default:
+		return "none";
+	}
+}
+
+struct mc_key *mc_key_new(struct mc_crypto *c, u8 suite, const u8 *raw,
+			  u32 len)
+{
+	struct mc_key *k;
+
+	if (!c || !raw || !mc_suite_key_len(suite) ||
+	    len != mc_suite_key_len(suite))
+		return NULL;
+	k = aligned_alloc(64, sizeof(*k));
+	if (!k)
+		return NULL;
+	memset(k, 0, sizeof(*k));
+	k->suite = suite;
+	switch (suite) {
+	case MCSEC_SUITE_AES128_GCM:
+	case MCSEC_SUITE_AES128_GMAC:
+		IMB_AES128_GCM_PRE(c->mgr, raw, &k->u.gcm);
+		break;
+	case MCSEC_SUITE_AES256_GCM:
+		IMB_AES256_GCM_PRE(c->mgr, raw, &k->u.gcm);
+		break;
+	case MCSEC_SUITE_CHACHA20_POLY1305:
+		memcpy(k->u.chacha, raw, 32);
+		break;
+	case MCSEC_SUITE_AES128_CBC:
+		IMB_AES_KEYEXP_128(c->mgr, raw, k->u.cbc.enc, k->u.cbc.dec);
+		break;
+	}
+	if (imb_get_errno(c->mgr)) {
+		mc_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void mc_key_free(struct mc_key *k)
+{
+	if (!k)
+		return;
+	wipe(k, sizeof(*k));
+	free(k);
+}
+
+static bool key_is_gcm(const struct mc_key *k)
+{
+	return k->suite == MCSEC_SUITE_AES128_GCM ||
+	       k->suite == MCSEC_SUITE_AES256_GCM ||
+	       k->suite == MCSEC_SUITE_AES128_GMAC;
+}
+
+/* Constant time: every byte is looked at whatever the first difference. */
+static bool tag_equal(const u8 *a, const u8 *b, u32 n)
+{
+	volatile u8 d = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/* Checks shared by both paths; false when the job cannot run. */
+static bool job_valid(const struct mc_job *j)
+{
+	const struct mc_key *k = j->key;
+
+	if (!k || (j->len && !j->data) || (j->aad2_len && !j->aad2))
+		return false;
+	switch (j->op) {
+	case MC_OP_AEAD_ENCRYPT:
+	case MC_OP_AEAD_DECRYPT:
+		if (j->iv_len != 12 || j->aad_len > sizeof(j->aad) || !j->tag)
+			return false;
+		if (key_is_gcm(k))
+			return j->tag_len == 8 || j->tag_len == 12 ||
+			       j->tag_len == 16;
+		return k->suite == MCSEC_SUITE_CHACHA20_POLY1305 &&
+		       j->tag_len == 16;
+	case MC_OP_CBC_ENCRYPT:
+	case MC_OP_CBC_DECRYPT:
+		return k->suite == MCSEC_SUITE_AES128_CBC &&
+		       (j->residual == MC_RESIDUAL_CLEAR ||
+			j->residual == MC_RESIDUAL_IDSA);
+	default:
+		return false;
+	}
+}
+
+/* ---- split AAD, run synchronously ------------------------------------ */
+
+static void gmac_tag(struct mc_crypto *c, const struct mc_key *k,
+		     const struct mc_job *j, u8 *tag)
+{
+	struct gcm_context_data ctx;
+
+	if (k->suite == MCSEC_SUITE_AES256_GCM) {
+		IMB_AES256_GMAC_INIT(c->mgr, &k->u.gcm, &ctx, j->iv, j->iv_len);
+		if (j->aad_len)
+			IMB_AES256_GMAC_UPDATE(c->mgr, &k->u.gcm, &ctx, j->aad,
+					       j->aad_len);
+		IMB_AES256_GMAC_UPDATE(c->mgr, &k->u.gcm, &ctx, j->aad2,
+				       j->aad2_len);
+		IMB_AES256_GMAC_FINALIZE(c->mgr, &k->u.gcm, &ctx, tag,
+					 j->tag_len);
+	} else {
+		IMB_AES128_GMAC_INIT(c->mgr, &k->u.gcm, &ctx, j->iv, j->iv_len);
+		if (j->aad_len)
+			IMB_AES128_GMAC_UPDATE(c->mgr, &k->u.gcm, &ctx, j->aad,
+					       j->aad_len);
+		IMB_AES128_GMAC_UPDATE(c->mgr, &k->u.gcm, &ctx, j->aad2,
+				       j->aad2_len);
+		IMB_AES128_GMAC_FINALIZE(c->mgr, &k->u.gcm, &ctx, tag,
+					 j->tag_len);
+	}
+	wipe(&ctx, sizeof(ctx));
+}
+
+/* aad || aad2 with data: copy the AAD (bounded) and use the direct API. */
+static bool split_aead(struct mc_crypto *c, const struct mc_key *k,
+		       struct mc_job *j, u8 *tag)
+{
+	bool enc = j->op == MC_OP_AEAD_ENCRYPT;
+	u64 aadl = (u64)j->aad_len + j->aad2_len;
+	u8 *out = j->len ? j->data : c->zero;
+	const u8 *in = out;
+
+	if (aadl > MC_AAD_COPY_MAX)
+		return false;
+	if (!c->aad_copy) {
+		c->aad_copy = malloc(MC_AAD_COPY_MAX);
+		if (!c->aad_copy)
+			return false;
+	}
+	memcpy(c->aad_copy, j->aad, j->aad_len);
+	memcpy(c->aad_copy + j->aad_len, j->aad2, j->aad2_len);
+
+	if (k->suite == MCSEC_SUITE_CHACHA20_POLY1305) {
+		struct chacha20_poly1305_context_data ctx;
+
+		IMB_CHACHA20_POLY1305_INIT(c->mgr, k->u.chacha, &ctx, j->iv,
+					   c->aad_copy, aadl);
+		if (enc) {
+			IMB_CHACHA20_POLY1305_ENC_UPDATE(c->mgr, k->u.chacha,
+							 &ctx, out, in, j->len);
+			IMB_CHACHA20_POLY1305_ENC_FINALIZE(c->mgr, &ctx, tag,
+							   j->tag_len);
+		} else {
+			IMB_CHACHA20_POLY1305_DEC_UPDATE(c->mgr, k->u.chacha,
+							 &ctx, out, in, j->len);
+			IMB_CHACHA20_POLY1305_DEC_FINALIZE(c->mgr, &ctx, tag,
+							   j->tag_len);
+		}
+		wipe(&ctx, sizeof(ctx));
+	} else {
+		struct gcm_context_data ctx;
+		bool big = k->suite == MCSEC_SUITE_AES256_GCM;
+
+		if (enc && big)
+			IMB_AES256_GCM_ENC(c->mgr, &k->u.gcm, &ctx, out, in,
+					   j->len, j->iv, c->aad_copy, aadl,
+					   tag, j->tag_len);
+		else if (enc)
+			IMB_AES128_GCM_ENC(c->mgr, &k->u.gcm, &ctx, out, in,
+					   j->len, j->iv, c->aad_copy, aadl,
+					   tag, j->tag_len);
+		else if (big)
+			IMB_AES256_GCM_DEC(c->mgr, &k->u.gcm, &ctx, out, in,
+					   j->len, j->iv, c->aad_copy, aadl,
+					   tag, j->tag_len);
+		else
+			IMB_AES128_GCM_DEC(c->mgr, &k->u.gcm, &ctx, out, in,
+					   j->len, j->iv, c->aad_copy, aadl,
+					   tag, j->tag_len);
+		wipe(&ctx, sizeof(ctx));
+	}
+	return imb_get_errno(c->mgr) == 0;
+}
+
+/*
+ * A decrypted job whose tag did not verify must not leave plaintext behind
+ * for a careless caller: the ciphertext is gone (in place), so wipe it.
+ */
+static void finish_aead(struct mc_job *j, const u8 *tag)
+{
+	if (j->op == MC_OP_AEAD_ENCRYPT) {
+		memcpy(j->tag, tag, j->tag_len);
+		j->status = MC_JOB_OK;
+	} else if (tag_equal(tag, j->tag, j->tag_len)) {
+		j->status = MC_JOB_OK;
+	} else {
+		if (j->len)
+			wipe(j->data, j->len);
+		j->status = MC_JOB_AUTH_FAILED;
+	}
+}
+
+static void run_split(struct mc_crypto *c, struct mc_job *j)
+{
+	const struct mc_key *k = j->key;
+	u8 tag[MC_TAG_MAX];
+
+	if (key_is_gcm(k) && j->len == 0) {
+		gmac_tag(c, k, j, tag);
+		if (imb_get_errno(c->mgr)) {
+			j->status = MC_JOB_ERROR;
+			return;
+		}
+	} else if (!split_aead(c, k, j, tag)) {
+		j->status = MC_JOB_ERROR;
+		return;
+	}
+	finish_aead(j, tag);
+	wipe(tag, sizeof(tag));
+}
+
+/* ---- the job API ------------------------------------------------------ */
+
+static void fill_imb_job(struct mc_crypto *c, IMB_JOB *ij, struct mc_job *j,
+			 u32 slot)
+{
+	const struct mc_key *k = j->key;
+	bool enc = j->op == MC_OP_AEAD_ENCRYPT || j->op == MC_OP_CBC_ENCRYPT;
+
+	ij->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	ij->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	ij->src = j->len ? j->data : c->zero;
+	ij->dst = j->len ? j->data : c->zero;
+	ij->cipher_start_src_offset_in_bytes = 0;
+	ij->msg_len_to_cipher_in_bytes = j->len;
+	ij->hash_start_src_offset_in_bytes = 0;
+	ij->msg_len_to_hash_in_bytes = j->len;
+	ij->iv = j->iv;
+	ij->user_data = j;
+	ij->user_data2 = c->tags[slot];
+
+	switch (j->op) {
+	case MC_OP_AEAD_ENCRYPT:
+	case MC_OP_AEAD_DECRYPT:
+		ij->iv_len_in_bytes = j->iv_len;
+		ij->auth_tag_output = c->tags[slot];
+		ij->auth_tag_output_len_in_bytes = j->tag_len;
+		if (key_is_gcm(k)) {
+			ij->cipher_mode = IMB_CIPHER_GCM;
+			ij->hash_alg = IMB_AUTH_AES_GMAC;
+			ij->enc_keys = &k->u.gcm;
+			ij->dec_keys = &k->u.gcm;
+			ij->key_len_in_bytes =
+				k->suite == MCSEC_SUITE_AES256_GCM ?
+				IMB_KEY_256_BYTES : IMB_KEY_128_BYTES;
+			ij->u.GCM.aad = j->aad;
+			ij->u.GCM.aad_len_in_bytes = j->aad_len;
+		} else {
+			ij->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+			ij->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+			ij->enc_keys = k->u.chacha;
+			ij->dec_keys = k->u.chacha;
+			ij->key_len_in_bytes = IMB_KEY_256_BYTES;
+			ij->u.CHACHA20_POLY1305.aad = j->aad;
+			ij->u.CHACHA20_POLY1305.aad_len_in_bytes = j->aad_len;
+		}
+		break;
+	default:	/* CBC */
+		ij->cipher_mode = j->residual == MC_RESIDUAL_IDSA ?
+				  IMB_CIPHER_DOCSIS_SEC_BPI : IMB_CIPHER_CBC;
+		ij->hash_alg = IMB_AUTH_NULL;
+		ij->enc_keys = k->u.cbc.enc;
+		ij->dec_keys = k->u.cbc.dec;
+		ij->key_len_in_bytes = IMB_KEY_128_BYTES;
+		ij->iv_len_in_bytes = 16;
+		/* CISSA: only the full blocks; the residual stays clear. */
+		if (j->residual == MC_RESIDUAL_CLEAR)
+			ij->msg_len_to_cipher_in_bytes = j->len - j->len % 16;
+		ij->msg_len_to_hash_in_bytes = 0;
+		ij->auth_tag_output = NULL;
+		ij->auth_tag_output_len_in_bytes = 0;
+		break;
+	}
+}
+
+static void complete_imb_job(const IMB_JOB *ij)
+{
+	struct mc_job *j = ij->user_data;
+
+	if (ij->status != IMB_STATUS_COMPLETED) {
+		j->status = MC_JOB_ERROR;
+		return;
+	}
+	if (j->op == MC_OP_AEAD_ENCRYPT || j->op == MC_OP_AEAD_DECRYPT)
+		finish_aead(j, ij->user_data2);
+	else
+		j->status = MC_JOB_OK;
+}
+
+static void drain(IMB_MGR *mgr, IMB_JOB *ij)
+{
+	while (ij) {
+		complete_imb_job(ij);
+		ij = IMB_GET_COMPLETED_JOB(mgr);
+	}
+}
+
+void mc_crypto_run(struct mc_crypto *c, struct mc_job *jobs, u32 n)
+{
+	u32 i, slot = 0;
+	IMB_JOB *ij;
+
+	for (i = 0; i < n; i++) {
+		struct mc_job *j = &jobs[i];
+
+		if (!c || !job_valid(j)) {
+			j->status = MC_JOB_ERROR;
+			continue;
+		}
+		if ((j->op == MC_OP_AEAD_ENCRYPT ||
+		     j->op == MC_OP_AEAD_DECRYPT) && j->aad2_len) {
+			run_split(c, j);
+			continue;
+		}
+		/* Nothing to do: an empty payload, or CISSA under a block. */
+		if ((j->op == MC_OP_CBC_ENCRYPT || j->op == MC_OP_CBC_DECRYPT) &&
+		    (j->len == 0 ||
+		     (j->residual == MC_RESIDUAL_CLEAR && j->len < 16))) {
+			j->status = MC_JOB_OK;
+			continue;
+		}
+		if (slot == MC_MB_CHUNK) {
+			/* Every tag buffer is taken: let the lanes finish. */
+			while ((ij = IMB_FLUSH_JOB(c->mgr)))
+				drain(c->mgr, ij);
+			slot = 0;
+		}
+		ij = IMB_GET_NEXT_JOB(c->mgr);
+		fill_imb_job(c, ij, j, slot++);
+		drain(c->mgr, IMB_SUBMIT_JOB(c->mgr));
+	}
+	if (c) {
+		while ((ij = IMB_FLUSH_JOB(c->mgr)))
+			drain(c->mgr, ij);
+		wipe(c->tags, sizeof(c->tags));
+	}
+}
