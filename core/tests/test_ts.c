@@ -66,8 +66,9 @@ static void ts_make(u8 *ts, u16 pid, u8 tsc, u8 afc, u32 af_len, u8 cc)
 		ts[4] = (u8)af_len;
 		if (af_len)
 			ts[5] = 0x10;
+		/* stuffing, within the packet even for a bad af_len */
 		if (af_len > 7)
-			memset(ts + 12, 0xff, af_len - 7);
+			memset(ts + 12, 0xff, (af_len < 183 ? af_len : 183) - 7);
 	}
 }
 
