@@ -29,7 +29,8 @@ struct mc_ts_cfg {
 	u8 format;		/* MCSEC_FORMAT_TS_CISSA or _TS_IDSA */
 	bool rtp;		/* skip an RTP header first */
 	/* 8192-bit map of the PIDs to scramble, NULL for the default:
-	 * every PID but 0x0000-0x001F (PSI/SI) and 0x1FFF (null). */
+	 * every PID but 0x0000-0x001F (PSI/SI) and 0x1FFF (null).
+	 * PID p is bit (p & 7) of byte p >> 3. */
 	const u8 *pid_map;
 };
 
@@ -46,8 +47,10 @@ struct mc_ts_tally {
 /*
  * Scramble the datagram payload p[0..len) with key (a backend handle of the
  * given parity, MCSEC_PARITY_EVEN or _ODD): marks the selected TS packets
- * and writes one job per packet into jobs[0..*n_jobs). Returns 0 or a
- * reason (IN_PKTS_MALFORMED, IN_PKTS_TRUNCATED); on error p is unchanged.
+ * and writes one job per marked packet into jobs[0..*n_jobs) (none for a
+ * CISSA payload under 16 bytes: it stays clear). Returns 0 or a
+ * reason (IN_PKTS_MALFORMED, IN_PKTS_TRUNCATED, OUT_PKTS_NO_SA when key is
+ * NULL but needed, or format or parity unknown); on error p is unchanged.
  */
 int mc_ts_scramble(const struct mc_ts_cfg *cfg, u8 *p, u32 len, u8 parity,
 		   const void *key, struct mc_job *jobs, u32 *n_jobs,
@@ -63,7 +66,11 @@ int mc_ts_descramble(const struct mc_ts_cfg *cfg, u8 *p, u32 len,
 		     const void *const keys[2], struct mc_job *jobs,
 		     u32 *n_jobs, struct mc_ts_tally *tally);
 
-/* Offset of the TS data after an RTP header, or -1 when it is malformed. */
+/*
+ * Offset of the TS data after an RTP header, or -1 when it is malformed.
+ * With the P bit the TS data ends p[len - 1] bytes before len (RTP padding,
+ * which the scramble functions leave out and untouched).
+ */
 int mc_rtp_skip(const u8 *p, u32 len);
 
 #endif /* MCSEC_CORE_TS_H */
