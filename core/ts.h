@@ -28,9 +28,11 @@ extern const u8 mc_cissa_iv[16];
 struct mc_ts_cfg {
 	u8 format;		/* MCSEC_FORMAT_TS_CISSA or _TS_IDSA */
 	bool rtp;		/* skip an RTP header first */
-	/* 8192-bit map of the PIDs to scramble, NULL for the default:
+	/*
+	 * 8192-bit map of the PIDs to scramble, NULL for the default:
 	 * every PID but 0x0000-0x001F (PSI/SI) and 0x1FFF (null).
-	 * PID p is bit (p & 7) of byte p >> 3. */
+	 * PID p is bit (p & 7) of byte p >> 3.
+	 */
 	const u8 *pid_map;
 };
 
