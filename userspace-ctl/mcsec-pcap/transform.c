@@ -224,9 +224,31 @@ static bool looks_like_ts(const struct mp_config *cfg, const u8 *p, u32 len)
 }
 
 /*
+ * The upper-layer protocol of an IPv6 packet behind the extension headers
+ * the core does not walk (hop-by-hop, routing, destination options), or -1.
+ */
+static int ipv6_upper_proto(const u8 *ip, u32 len)
+{
+	u32 off = 40;
+	u8 nh = ip[6];
+	int hops;
+
+	for (hops = 0; hops < 8; hops++) {
+		if (nh != 0 && nh != 43 && nh != 60)
+			return nh == 44 ? -1 : nh;	/* a fragment hides it */
+		if (len < off + 2)
+			return -1;
+		nh = ip[off];
+		off += (ip[off + 1] + 1u) * 8;
+	}
+	return -1;
+}
+
+/*
  * When mc_flow_parse refused a packet: is it still recognisably the
  * group's (destination and protocol readable)? Then it is dropped under the
- * parser's reason; otherwise it is not ours to judge and passes.
+ * parser's reason (fail closed: group traffic the core cannot handle never
+ * leaves in clear); otherwise it is not ours to judge and passes.
  */
 static bool broken_but_ours(const struct mp_config *cfg, const u8 *ip, u32 len)
 {
@@ -234,7 +256,7 @@ static bool broken_but_ours(const struct mp_config *cfg, const u8 *ip, u32 len)
 		  MC_IPPROTO_ESP : MC_IPPROTO_UDP;
 	u16 family;
 	const u8 *daddr;
-	u8 proto;
+	int proto;
 
 	if (len >= 20 && ip[0] >> 4 == 4) {
 		family = MC_AF_INET;
@@ -242,7 +264,7 @@ static bool broken_but_ours(const struct mp_config *cfg, const u8 *ip, u32 len)
 		daddr = ip + 16;
 	} else if (len >= 40 && ip[0] >> 4 == 6) {
 		family = MC_AF_INET6;
-		proto = ip[6];
+		proto = ipv6_upper_proto(ip, len);
 		daddr = ip + 24;
 	} else {
 		return false;
