@@ -27,20 +27,21 @@ def aad_of(spi, seq, esn):
     return struct.pack("!II", spi, seq & 0xffffffff)
 
 
-def trailer(plen, nh, pad=None):
+def trailer(plen, nh, pad=None, padlen=None):
     """Padding 1, 2, 3, ... to a 4-byte boundary (or the pad bytes given),
-    then pad length and next header."""
+    then pad length (or the value given, to lie) and next header."""
     if pad is None:
         n = -(plen + 2) % 4
         pad = bytes(range(1, n + 1))
-    return pad + bytes([len(pad), nh])
+    return pad + bytes([len(pad) if padlen is None else padlen, nh])
 
 
-def seal(suite, key, salt, spi, seq, esn, payload, nh, pad=None, iv=None):
+def seal(suite, key, salt, spi, seq, esn, payload, nh, pad=None, iv=None,
+         padlen=None):
     """ESP header .. ICV for payload (the inner packet or the L4 payload)."""
     if iv is None:
         iv = struct.pack("!Q", seq)
-    pt = payload + trailer(len(payload), nh, pad)
+    pt = payload + trailer(len(payload), nh, pad, padlen)
     hdr = struct.pack("!II", spi, seq & 0xffffffff)
     aad = aad_of(spi, seq, esn)
     nonce = salt + iv
