@@ -129,6 +129,9 @@ enum aad_shape {
 	AAD_SPLIT,	/* aad 0..12, aad2 0..64 and data: the copy path */
 };
 
+/* ICV length of the AEAD jobs made: 16 for ESP; GCM also allows 12 and 8. */
+static u8 aead_tag_len = 16;
+
 static void make_aead(struct tcase *t, u8 op, enum aad_shape shape, u32 iter)
 {
 	struct mc_job *j = &t->job;
@@ -136,7 +139,7 @@ static void make_aead(struct tcase *t, u8 op, enum aad_shape shape, u32 iter)
 	memset(j, 0, sizeof(*j));
 	j->op = op;
 	j->iv_len = 12;
-	j->tag_len = 16;
+	j->tag_len = aead_tag_len;
 	rnd_bytes(j->iv, 12);
 	switch (shape) {
 	case AAD_ESP:
@@ -615,6 +618,13 @@ int main(void)
 		  "no data, aad2 0..1500");
 	test_aead(MCSEC_SUITE_AES256_GCM, AAD_GMAC, 100,
 		  "no data, aad2 0..1500");
+	aead_tag_len = 12;
+	test_aead(MCSEC_SUITE_AES128_GCM, AAD_ESP, 100, "12-byte ICV");
+	test_aead(MCSEC_SUITE_AES256_GCM, AAD_SPLIT, 50, "12-byte ICV, split AAD");
+	aead_tag_len = 8;
+	test_aead(MCSEC_SUITE_AES128_GCM, AAD_ESP, 100, "8-byte ICV");
+	test_aead(MCSEC_SUITE_AES128_GMAC, AAD_GMAC, 50, "8-byte ICV, RFC 4543 shape");
+	aead_tag_len = 16;
 
 	test_cbc(MC_RESIDUAL_CLEAR);
 	test_cbc(MC_RESIDUAL_IDSA);
