@@ -12,6 +12,9 @@
 # and powers the VM off. PID 1 must never exit: the kernel would panic.
 
 results=$1
+# job.sh (written by run.sh) sets top, cwd, results, modules and the
+# command as "$@".
+# shellcheck source=/dev/null
 . "$results/job.sh"
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

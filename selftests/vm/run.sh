@@ -168,7 +168,7 @@ qemu_path() {
 # found a bug, once (console.log and dmesg overlap), timestamps kept.
 kernel_problems() {
 	cat "$@" 2>/dev/null | tr -d '\r' |
-		grep -E 'WARNING:|BUG:|BUG |Oops|Call Trace|Kernel panic|general protection fault|UBSAN|KASAN|kmemleak|KFENCE|rcu.*stall|blocked for more than' |
+		grep -E 'WARNING:|BUG:|BUG |Oops|Call Trace|Kernel panic|general protection fault|UBSAN|KASAN|kmemleak|KFENCE|detected stall|hard LOCKUP|blocked for more than' |
 		awk '{ l = $0; sub(/^\[ *[0-9.]+\] /, "", l) } !seen[l]++'
 }
 
@@ -197,6 +197,12 @@ cleanup() {
 }
 trap 'cleanup; note "interrupted"; exit 130' INT TERM HUP
 
+# mknod for the initramfs' console, qemu exporting every file of / to the
+# guest, apt-get when the image is missing: all of it needs root.
+if [ "$(id -u)" != 0 ]; then
+	note "needs root"
+	exit 1
+fi
 mkdir -p "$cache/$abi"
 
 # 1. mcsec.ko, fresh.
