@@ -49,7 +49,8 @@ struct mc_esp_rx {
  * ran it. Returns 0 or a reason: OUT_PKTS_SEQ_EXHAUSTED when seq is 0 or
  * beyond the SA's sequence space, OUT_PKTS_TOO_BIG when the room around pkt
  * is short, OUT_PKTS_UNSUPPORTED or IN_PKTS_MALFORMED for an inner packet
- * the mode cannot carry. On error pkt is unchanged.
+ * the mode cannot carry, OUT_PKTS_NO_SA for an SA that is not an ESP one.
+ * On error pkt is unchanged.
  */
 int mc_esp_encap(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
 		 struct mc_job *job);
@@ -68,7 +69,10 @@ int mc_esp_decap_prepare(const struct mc_esp_sa *sa, const struct mc_pkt *pkt,
  * replay window, checks padding and next header, and strips ESP so that pkt
  * holds the inner packet (tunnel) or the restored packet (transport).
  * Returns 0 or a reason (IN_PKTS_AUTH_FAILED, _REPLAYED, _LATE,
- * _BAD_PADDING, _BAD_NEXT_HEADER). The caller serialises it per SA.
+ * _BAD_PADDING, _BAD_NEXT_HEADER, and _MALFORMED when the inner header does
+ * not fit the payload or the job is not this packet's). On error the bounds
+ * are unchanged, though the backend may have decrypted the bytes in place.
+ * The caller serialises it per SA.
  */
 int mc_esp_decap_finish(struct mc_esp_sa *sa, struct mc_pkt *pkt,
 			const struct mc_job *job, const struct mc_esp_rx *rx);

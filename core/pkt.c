@@ -68,8 +68,10 @@ static int parse_ipv6(const u8 *p, u32 len, struct mc_flow *f)
 	tot = IPV6_HLEN + mc_get_be16(p + 4);
 	if (tot > len)
 		return MCSEC_STAT_A_IN_PKTS_TRUNCATED;
-	/* Fragments are refused as for IPv4; other extension headers could be
-	 * walked, but no group traffic carries them, so keep the gate simple. */
+	/*
+	 * Fragments are refused as for IPv4; other extension headers could be
+	 * walked, but no group traffic carries them, so keep the gate simple.
+	 */
 	if (p[6] == 44)
 		return MCSEC_STAT_A_IN_PKTS_MALFORMED;
 	if (ipv6_is_ext(p[6]))
@@ -95,8 +97,10 @@ static int parse_udp(const u8 *l4, u32 avail, struct mc_flow *f)
 		return MCSEC_STAT_A_IN_PKTS_MALFORMED;
 	if (ulen > avail)
 		return MCSEC_STAT_A_IN_PKTS_TRUNCATED;
-	/* A shorter UDP length than the IP payload is legal (Linux trims the
-	 * rest): the payload is what UDP says. */
+	/*
+	 * A shorter UDP length than the IP payload is legal (Linux trims the
+	 * rest): the payload is what UDP says.
+	 */
 	f->sport = mc_get_be16(l4);
 	f->dport = mc_get_be16(l4 + 2);
 	f->payload_off += UDP_HLEN;
