@@ -1,0 +1,7 @@
+#!/bin/sh
+# make bench: prints the benchmark tables. Numbers are for one core of this
+# machine; the ceiling is the raw cipher on the same bytes, same run.
+set -e
+cd "$(dirname "$0")/.."
+echo "## core + intel-ipsec-mb backend (build/bench/mcsec-core-bench)"
+build/bench/mcsec-core-bench -s "${BENCH_SECONDS:-1}"
