@@ -63,9 +63,17 @@ quote() {
 # fetch_image: downloads and unpacks linux-image-<abi> into the cache once.
 # Both linux-image-<abi> (signed) and its -unsigned twin carry the same
 # vmlinuz and modules; the signed one is what Debian machines run.
+# The unpacked tree is checked against the number of modules counted at
+# unpack time: `make clean` on the source tree (Kbuild's clean for M=)
+# deletes every *.ko below it, build/vm included, and a damaged cache is
+# unpacked again rather than half used.
 fetch_image() {
 	pkg=linux-image-$abi
-	[ -f "$image/boot/vmlinuz-$abi" ] && return 0
+	if [ -f "$image/boot/vmlinuz-$abi" ] && [ -f "$image.kos" ] &&
+		[ "$(count_kos "$image")" = "$(cat "$image.kos")" ]; then
+		return 0
+	fi
+	rm -rf "$image" "$image.kos"
 	mkdir -p "$cache/deb"
 	set -- "$cache/deb/${pkg}"_*.deb
 	if [ ! -f "$1" ]; then
@@ -87,6 +95,11 @@ fetch_image() {
 	# The package ships no modules.dep: its postinst would run depmod.
 	depmod -b "$image.tmp" "$abi" || return 1
 	mv "$image.tmp" "$image"
+	count_kos "$image" >"$image.kos"
+}
+
+count_kos() {
+	find "$1/lib/modules/$abi" -name '*.ko' | wc -l
 }
 
 # initramfs_modules: the .ko files (relative to the image's module tree)
