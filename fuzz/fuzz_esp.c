@@ -27,20 +27,8 @@
 #include <string.h>
 
 #include "esp.h"
-#include "tests/oracle.h"
+#include "oracle.h"
 #include "suite.h"
-
-/*
- * The core is compiled into this object so that libFuzzer's coverage
- * instrumentation sees its branches: fuzz/meson.build instruments only the
- * target's own source, and the core library's copies of these functions are
- * then never pulled from the archive.
- */
-#ifndef MC_FUZZ_GEN
-#include "esp.c"
-#include "pkt.c"
-#include "replay.c"
-#endif
 
 #define SPI		0x00c0ffeeu
 #define ROOM		64

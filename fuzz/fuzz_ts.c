@@ -29,7 +29,7 @@
 
 #include "ts.h"
 #include "suite.h"
-#include "../core/tests/oracle.h"	/* oracle_dep has no include dir */
+#include "oracle.h"
 
 #define F_IDSA		0x01
 #define F_RTP		0x02
