@@ -146,13 +146,15 @@ build_initramfs() {
 prepare_modules() {
 	tree=$1/lib/modules/$abi
 	mkdir -p "$1/lib/modules"
-	cp -al "$image/lib/modules/$abi" "$tree"
+	cp -al "$image/lib/modules/$abi" "$tree" || return 1
+	# depmod replaces its outputs by rename, but do not even risk writing
+	# through a hard link into the cache.
 	rm -f "$tree"/modules.dep* "$tree"/modules.alias* \
 		"$tree"/modules.symbols* "$tree"/modules.devname \
 		"$tree"/modules.softdep
-	mkdir -p "$tree/extra"
-	cp "$top/mcsec.ko" "$tree/extra/"
-	depmod -b "$1" "$abi"
+	mkdir -p "$tree/extra" &&
+		cp "$top/mcsec.ko" "$tree/extra/" &&
+		depmod -b "$1" "$abi"
 }
 
 # write_job FILE CMD...: what the guest runs, as shell for init and guest.sh.
@@ -226,22 +228,25 @@ results=$(cd "$results" && pwd -P)
 rm -f "$results/console.log" "$results/dmesg" "$results/output.log" \
 	"$results/status" "$results/tainted" "$results/qemu.log" \
 	"$results/job.sh" "$results/build.log"
+# give_up REASON: fails before the guest ran; everything was printed.
+give_up() {
+	note "$1"
+	rm -rf "$run"
+	exit 1
+}
+
 if ! make -s -C "$top" module >"$results/build.log" 2>&1; then
 	sed 's/^/# /' "$results/build.log"
-	note "make module failed"
-	cleanup
-	exit 1
+	give_up "make module failed"
 fi
 
 # 2. The kernel and the initramfs, cached; one preparer at a time.
 if ! (flock 9 && fetch_image && build_initramfs) 9>"$cache/$abi/lock"; then
-	note "cannot prepare the VM image in $cache"
-	cleanup
-	exit 1
+	give_up "cannot prepare the VM image in $cache"
 fi
 
 # 3. This run's module tree and job.
-prepare_modules "$run/tree"
+prepare_modules "$run/tree" || give_up "cannot install mcsec.ko in a module tree"
 write_job "$results/job.sh" "$@"
 
 # 4. Boot. qemu gets no terminal: CI runs have no stdin and the console goes
@@ -299,7 +304,7 @@ if [ -f "$results/tainted" ]; then
 	fi
 fi
 
-note "$abi booted and ran in ${elapsed}s"
+note "$abi: qemu ran ${elapsed}s"
 rm -rf "$run/tree"
 if [ -n "$keep" ]; then
 	rm -rf "$run"
