@@ -9,6 +9,8 @@ libipsec-mb-dev libssl-dev libpcap-dev libmnl-dev
 clang libclang-rt-14-dev llvm
 python3 python3-scapy
 qemu-system-x86 busybox-static cpio iproute2 tcpdump
+tshark tcpreplay smcroute socat iperf3 python3-pyroute2
+dpdk-dev libdpdk-dev libinih-dev
 "
 missing=
 for p in $pkgs; do
