@@ -27,10 +27,10 @@ userspace: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 deps:
-	scripts/deps.sh
+	@scripts/deps.sh
 
 check: deps
-	scripts/check.sh
+	@scripts/check.sh
 
 run: deps
 	$(MAKE) -s all

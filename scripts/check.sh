@@ -62,7 +62,7 @@ meson_suites() {
 		name=$1 suite=$2 limit=$3
 		shift 3
 		case " $MESON_SUITES " in *" $suite "*) ;; *) continue ;; esac
-		run "$prefix/$name" "$((limit * 3))" "$@"
+		run "$prefix/$suite/$name" "$((limit * 3))" "$@"
 	done < <(scripts/mesontests.py "$build")
 }
 
