@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "esp.h"
 #include "mcsec-pcap.h"
 
 static void on_signal(int sig)
@@ -68,10 +69,15 @@ int main(int argc, char **argv)
 	struct mp_engine *e;
 	struct mp_io *io;
 	char err[256];
+	u32 grow;
 	int code;
 
 	if (!mp_parse_args(argc, argv, &cfg, &code))
 		return code;
+	grow = cfg.dir == MCSEC_DIR_ENCRYPT &&
+	       (cfg.format == MCSEC_FORMAT_ESP_TUNNEL ||
+		cfg.format == MCSEC_FORMAT_ESP_TRANSPORT) ?
+	       MC_ESP_MAX_HEADROOM + MC_ESP_MAX_TAILROOM : 0;
 
 	io = mp_io_open(cfg.in_path, cfg.out_path);
 	if (!io) {
@@ -91,7 +97,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (!mp_io_create_output(io)) {
+	if (!mp_io_create_output(io, grow)) {
 		mp_engine_free(e);
 		mp_io_close(io);
 		return MP_EXIT_RUNTIME;

@@ -91,8 +91,12 @@ struct mp_frame {
 
 /* Opens IN; on error prints a message and returns NULL. */
 struct mp_io *mp_io_open(const char *in_path, const char *out_path);
-/* Creates the temporary output beside OUT (same linktype and precision). */
-bool mp_io_create_output(struct mp_io *io);
+/*
+ * Creates the temporary output beside OUT with IN's linktype, precision and
+ * snapshot length, the latter raised by grow, the most a packet can gain:
+ * a run that changes no packet writes a byte-identical file.
+ */
+bool mp_io_create_output(struct mp_io *io, u32 grow);
 int mp_io_linktype(const struct mp_io *io);
 const char *mp_io_linktype_name(const struct mp_io *io);
 /* Next record: 1 with *hdr and *data set, 0 at the end, -1 on error. */

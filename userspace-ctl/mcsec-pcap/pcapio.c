@@ -128,7 +128,16 @@ const char *mp_io_linktype_name(const struct mp_io *io)
 	return n ? n : "?";
 }
 
-bool mp_io_create_output(struct mp_io *io)
+static int out_snaplen(const struct mp_io *io, u32 grow)
+{
+	int snap = pcap_snapshot(io->in);
+
+	if (snap <= 0 || snap > OUT_SNAPLEN)
+		snap = OUT_SNAPLEN;
+	return snap + grow > OUT_SNAPLEN ? OUT_SNAPLEN : snap + (int)grow;
+}
+
+bool mp_io_create_output(struct mp_io *io, u32 grow)
 {
 	const char *slash = strrchr(io->out_path, '/');
 	const char *base = slash ? slash + 1 : io->out_path;
@@ -174,7 +183,7 @@ bool mp_io_create_output(struct mp_io *io)
 		return false;
 	}
 	io->dead = pcap_open_dead_with_tstamp_precision(io->linktype,
-							OUT_SNAPLEN,
+							out_snaplen(io, grow),
 							io->precision);
 	if (!io->dead) {
 		fclose(fp);
