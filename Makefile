@@ -34,11 +34,11 @@ check: deps
 
 run: deps
 	$(MAKE) -s all
-	scripts/demo.sh
+	@scripts/demo.sh
 
 bench: deps
 	$(MAKE) -s all
-	bench/run.sh
+	@bench/run.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -26,9 +26,10 @@ head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/even.cw"
 "$pcap" --format ts-cissa --encrypt --group 239.1.1.1:5000 --rtp --pids 256,257 \
 	--even-key-file "$work/even.cw" --parity even "$work/iptv.pcap" "$work/scrambled.pcap" ||
 	fail "scrambling"
-echo "scrambling control of the first TS packets on the wire (tshark):"
-tshark -r "$work/scrambled.pcap" -d udp.port==5000,rtp -T fields -e mp2t.pid -e mp2t.tsc \
-	-c 2 2>/dev/null | head -2
+echo "first two group datagrams on the wire, per TS packet: PID / scrambling control (2 = even key), by tshark:"
+tshark -r "$work/scrambled.pcap" -d udp.port==5000,rtp -Y 'ip.dst == 239.1.1.1' \
+	-T fields -e mp2t.pid -e mp2t.tsc 2>/dev/null | head -2 |
+	sed 's/0x0000*\([0-9a-f]\)/0x\1/g; s/^/  /'
 "$pcap" --format ts-cissa --decrypt --group 239.1.1.1:5000 --rtp \
 	--even-key-file "$work/even.cw" "$work/scrambled.pcap" "$work/descrambled.pcap" ||
 	fail "descrambling"
