@@ -13,6 +13,7 @@
 #include <net/genetlink.h>
 #include <uapi/linux/mcsec.h>
 
+#include "crypto.h"
 #include "mcsec.h"
 
 unsigned int mcsec_net_id __read_mostly;
@@ -48,6 +49,10 @@ static int __init mcsec_init(void)
 {
 	int ret;
 
+	ret = mcsec_crypto_init();
+	if (ret)
+		goto err_crypto;
+
 	ret = register_pernet_subsys(&mcsec_net_ops);
 	if (ret)
 		goto err_pernet;
@@ -62,6 +67,8 @@ static int __init mcsec_init(void)
 err_genl:
 	unregister_pernet_subsys(&mcsec_net_ops);
 err_pernet:
+	mcsec_crypto_exit();
+err_crypto:
 	return ret;
 }
 
@@ -69,6 +76,7 @@ static void __exit mcsec_exit(void)
 {
 	mcsec_genl_exit();
 	unregister_pernet_subsys(&mcsec_net_ops);
+	mcsec_crypto_exit();
 }
 
 module_init(mcsec_init);
