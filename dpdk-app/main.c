@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * mcsec-dpdk: EAL arguments, then the application's after "--":
+ *
+ *   mcsec-dpdk [EAL options] -- --config FILE --port RX:ROLE[:TX] ...
+ *              [--unmatched forward|drop] [--max-packets N]
+ *              [--mbuf-size BYTES]
+ *
+ * ROLE is encrypt, decrypt or both: which groups apply to what RX receives.
+ * Processed packets leave on TX (default: RX itself). Every worker lcore
+ * (EAL -l/--lcores, all but the main one) polls its own queue of every RX
+ * port; the main lcore waits for a signal (or --max-packets) and prints the
+ * counters on exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "mcsec-dpdk.h"
+
+static u64 max_packets;
+static u32 mbuf_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+static const char *config_path;
+
+static const char usage_text[] =
+"usage: mcsec-dpdk [EAL options] -- --config FILE --port RX:ROLE[:TX]...\n"
+"\n"
+"  --config FILE            groups and SAs (see mcsec-dpdk(8), docs/mcsec-dpdk.md)\n"
+"  --port RX:ROLE[:TX]      a port that receives, the groups it applies\n"
+"                           (encrypt, decrypt or both) and the port its\n"
+"                           packets leave on (default RX); repeatable\n"
+"  --unmatched forward|drop packets of no group (default forward)\n"
+"  --max-packets N          exit once N packets were processed (tests)\n"
+"  --mbuf-size BYTES        mbuf data room incl. headroom (default 2176)\n"
+"Lcores come from EAL (-l): the main lcore waits, every other one forwards.\n";
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(MCD_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void on_signal(int sig)
+{
+	RTE_SET_USED(sig);
+	mcd_quit = true;
+}
+
+static bool parse_u64(const char *s, u64 max, u64 *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void parse_port(const char *arg)
+{
+	char buf[64], *role, *tx;
+	struct mcd_port_cfg *p;
+	u64 v;
+
+	if (mcd_ports.n == MCD_MAX_PORTS)
+		die("more than %u --port", MCD_MAX_PORTS);
+	p = &mcd_ports.map[mcd_ports.n];
+	snprintf(buf, sizeof(buf), "%s", arg);
+	role = strchr(buf, ':');
+	if (!role)
+		die("--port %s: expected RX:ROLE[:TX], e.g. 0:encrypt:1", arg);
+	*role++ = 0;
+	tx = strchr(role, ':');
+	if (tx)
+		*tx++ = 0;
+	if (!parse_u64(buf, RTE_MAX_ETHPORTS - 1, &v))
+		die("--port %s: bad port number %s", arg, buf);
+	p->rx = (u16)v;
+	p->tx = p->rx;
+	if (tx) {
+		if (!parse_u64(tx, RTE_MAX_ETHPORTS - 1, &v))
+			die("--port %s: bad port number %s", arg, tx);
+		p->tx = (u16)v;
+	}
+	if (!strcmp(role, "encrypt"))
+		p->role = MCD_ROLE_ENCRYPT;
+	else if (!strcmp(role, "decrypt"))
+		p->role = MCD_ROLE_DECRYPT;
+	else if (!strcmp(role, "both"))
+		p->role = MCD_ROLE_BOTH;
+	else
+		die("--port %s: role %s: encrypt, decrypt or both", arg, role);
+	for (u32 i = 0; i < mcd_ports.n; i++)
+		if (mcd_ports.map[i].rx == p->rx)
+			die("--port %s: port %u already receives", arg, p->rx);
+	mcd_ports.n++;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "unmatched", required_argument, NULL, 'u' },
+		{ "max-packets", required_argument, NULL, 'n' },
+		{ "mbuf-size", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	u64 v;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'p':
+			parse_port(optarg);
+			break;
+		case 'u':
+			if (!strcmp(optarg, "forward"))
+				mcd_unmatched_drop = false;
+			else if (!strcmp(optarg, "drop"))
+				mcd_unmatched_drop = true;
+			else
+				die("--unmatched %s: forward or drop", optarg);
+			break;
+		case 'n':
+			if (!parse_u64(optarg, UINT64_MAX, &max_packets) || !max_packets)
+				die("--max-packets %s: a number >= 1", optarg);
+			break;
+		case 'm':
+			if (!parse_u64(optarg, 65535, &v) ||
+			    v < RTE_PKTMBUF_HEADROOM + 1024)
+				die("--mbuf-size %s: %u..65535", optarg,
+				    RTE_PKTMBUF_HEADROOM + 1024);
+			mbuf_room = (u32)v;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument %s", argv[optind]);
+	if (!config_path)
+		die("--config FILE is required");
+	if (!mcd_ports.n)
+		die("at least one --port RX:ROLE[:TX] is required");
+}
+
+static u64 processed(void)
+{
+	u64 n = 0;
+
+	for (unsigned int i = 0; i < MCD_MAX_LCORES; i++)
+		if (mcd_lcores[i])
+			n += __atomic_load_n(&mcd_lcores[i]->app.processed,
+					     __ATOMIC_ACQUIRE);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+	unsigned int lcore;
+	u32 nworkers = 0;
+	int r;
+
+	r = rte_eal_init(argc, argv);
+	if (r < 0)
+		die("EAL initialisation failed: %s", rte_strerror(rte_errno));
+	argc -= r;
+	argv += r;
+	argv[0] = (char *)MCD_NAME;
+	parse_args(argc, argv);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	if (!mcd_tables_init(err, sizeof(err)) ||
+	    !mcd_config_load(config_path, err, sizeof(err)))
+		die("%s", err);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct mcd_lcore *lc = mcd_lcore_new(lcore, nworkers, err, sizeof(err));
+
+		if (!lc)
+			die("%s", err);
+		for (u32 i = 0; i < mcd_ports.n; i++) {
+			const struct mcd_port_cfg *p = &mcd_ports.map[i];
+
+			lc->rxq[lc->nrxq++] = (struct mcd_rxq){
+				.port = p->rx, .queue = (u16)nworkers,
+				.tx_port = p->tx, .tx_queue = (u16)nworkers,
+				.role = p->role,
+			};
+		}
+		mcd_lcores[lcore] = lc;
+		nworkers++;
+	}
+	if (!nworkers)
+		die("no worker lcore: give EAL at least two (e.g. -l 0,1)");
+	if (!mcd_ports_init((u16)nworkers, mbuf_room, err, sizeof(err)))
+		die("%s", err);
+	fprintf(stderr, MCD_NAME ": %u groups, %u ports, %u workers, intel-ipsec-mb %s\n",
+		mcd_tab.ngroups, mcd_ports.n, nworkers,
+		mc_crypto_arch(mcd_tab.keyeng));
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_remote_launch(mcd_worker_main, mcd_lcores[lcore], lcore);
+	while (!mcd_quit) {
+		if (max_packets && processed() >= max_packets)
+			mcd_quit = true;
+		else
+			usleep(max_packets ? 1000 : 100000);
+	}
+	rte_eal_mp_wait_lcore();
+	mcd_ports_stop();
+	mcd_stats_print(stdout);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		mcd_lcore_free(mcd_lcores[lcore]);
+		mcd_lcores[lcore] = NULL;
+	}
+	mcd_tables_free();
+	rte_eal_cleanup();
+	return 0;
+}

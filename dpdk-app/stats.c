@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Counters. Every lcore owns a block of rows, one per group plus row 0 for
+ * packets that belong to no group (unmatched, unparsable), each row indexed
+ * by MCSEC_STAT_A_*: the drop reasons the core returns are the counter
+ * numbers, so a reason and its counter never disagree. Lcores increment
+ * their own rows without atomics; readers sum over the lcores.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "mcsec-dpdk.h"
+
+static const char *const stat_names[MCD_NSTATS] = {
+	[MCSEC_STAT_A_OUT_PKTS_PROTECTED] = "out-pkts-protected",
+	[MCSEC_STAT_A_OUT_OCTETS_PROTECTED] = "out-octets-protected",
+	[MCSEC_STAT_A_OUT_PKTS_NO_SA] = "out-pkts-no-sa",
+	[MCSEC_STAT_A_OUT_PKTS_SEQ_EXHAUSTED] = "out-pkts-seq-exhausted",
+	[MCSEC_STAT_A_OUT_PKTS_TOO_BIG] = "out-pkts-too-big",
+	[MCSEC_STAT_A_OUT_PKTS_UNSUPPORTED] = "out-pkts-unsupported",
+	[MCSEC_STAT_A_IN_PKTS_OK] = "in-pkts-ok",
+	[MCSEC_STAT_A_IN_OCTETS_OK] = "in-octets-ok",
+	[MCSEC_STAT_A_IN_PKTS_TRUNCATED] = "in-pkts-truncated",
+	[MCSEC_STAT_A_IN_PKTS_MALFORMED] = "in-pkts-malformed",
+	[MCSEC_STAT_A_IN_PKTS_NO_SA] = "in-pkts-no-sa",
+	[MCSEC_STAT_A_IN_PKTS_REPLAYED] = "in-pkts-replayed",
+	[MCSEC_STAT_A_IN_PKTS_LATE] = "in-pkts-late",
+	[MCSEC_STAT_A_IN_PKTS_AUTH_FAILED] = "in-pkts-auth-failed",
+	[MCSEC_STAT_A_IN_PKTS_BAD_PADDING] = "in-pkts-bad-padding",
+	[MCSEC_STAT_A_IN_PKTS_BAD_NEXT_HEADER] = "in-pkts-bad-next-header",
+	[MCSEC_STAT_A_IN_PKTS_CLEARTEXT] = "in-pkts-cleartext",
+	[MCSEC_STAT_A_TS_PKTS_SCRAMBLED] = "ts-pkts-scrambled",
+	[MCSEC_STAT_A_TS_PKTS_DESCRAMBLED] = "ts-pkts-descrambled",
+	[MCSEC_STAT_A_TS_PKTS_CLEAR] = "ts-pkts-clear",
+	[MCSEC_STAT_A_TS_PKTS_NO_PAYLOAD] = "ts-pkts-no-payload",
+	[MCSEC_STAT_A_TS_PKTS_ALREADY_SCRAMBLED] = "ts-pkts-already-scrambled",
+	[MCSEC_STAT_A_TS_PKTS_RESERVED_SC] = "ts-pkts-reserved-sc",
+	[MCSEC_STAT_A_PKTS_UNMATCHED] = "pkts-unmatched",
+};
+
+const char *mcd_stat_name(int stat)
+{
+	if (stat <= 0 || stat >= MCD_NSTATS || !stat_names[stat])
+		return NULL;
+	return stat_names[stat];
+}
+
+u64 *mcd_stats_alloc(unsigned int socket)
+{
+	return rte_zmalloc_socket("mcsec_stats",
+				  sizeof(u64) * MCD_NSTATS * (MCD_MAX_GROUPS + 1),
+				  RTE_CACHE_LINE_SIZE, (int)socket);
+}
+
+void mcd_stats_free(u64 *rows)
+{
+	rte_free(rows);
+}
+
+u64 mcd_stats_sum(u32 slot, int stat)
+{
+	u64 sum = 0;
+
+	for (unsigned int i = 0; i < MCD_MAX_LCORES; i++) {
+		const struct mcd_lcore *lc = mcd_lcores[i];
+
+		if (lc)
+			sum += __atomic_load_n(&lc->stats[(size_t)slot * MCD_NSTATS + (u32)stat],
+					       __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
+static void print_row(FILE *f, u32 slot)
+{
+	for (int st = 1; st < MCD_NSTATS; st++) {
+		u64 v = mcd_stats_sum(slot, st);
+
+		if (v && mcd_stat_name(st))
+			fprintf(f, "  %s %llu\n", mcd_stat_name(st),
+				(unsigned long long)v);
+	}
+}
+
+/*
+ * "group ID NAME" then "  counter value" lines (non-zero counters only),
+ * then "unmatched" for row 0, then per lcore "lcore N rx .. tx ..".
+ */
+void mcd_stats_print(FILE *f)
+{
+	for (u32 i = 0; i < mcd_tab.ngroups; i++) {
+		const struct mcd_group *g = mcd_tab.groups[i];
+
+		fprintf(f, "group %u %s\n", g->id, g->name);
+		print_row(f, g->slot);
+	}
+	fprintf(f, "nogroup\n");
+	print_row(f, 0);
+	for (unsigned int i = 0; i < MCD_MAX_LCORES; i++) {
+		const struct mcd_lcore *lc = mcd_lcores[i];
+
+		if (!lc)
+			continue;
+		fprintf(f, "lcore %u rx %llu tx %llu tx-full %llu crypto-errors %llu\n",
+			lc->lcore_id, (unsigned long long)lc->app.rx,
+			(unsigned long long)lc->app.tx,
+			(unsigned long long)lc->app.tx_full,
+			(unsigned long long)lc->app.crypto_errors);
+	}
+	fflush(f);
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The per-group operations, chosen once by format and direction when a
+ * group is created (sa.c): each prepares the packets of one SA of a burst
+ * for the burst's single crypto call, and finishes them after it.
+ *
+ * Sequence numbers: an encrypt burst reserves the block it needs from the
+ * SA's counter with one compare-and-swap, so any number of lcores may send
+ * on one SA (RSS spreads a group's sources over queues) and no number is
+ * ever handed out twice; numbers of packets dropped after the reservation
+ * are simply skipped (gaps are legal in ESP). The counter saturates at 0,
+ * which is never a valid sequence number: the core then fails the packets
+ * closed (out-pkts-seq-exhausted).
+ *
+ * Replay: decap_finish updates the SA's window under the SA's spinlock,
+ * taken once per SA per burst.
+ */
+#include <rte_spinlock.h>
+
+#include "mcsec-dpdk.h"
+
+/* Reserves up to n sequence numbers; *base = 0 when none is left. */
+static u32 reserve_seq(struct mcd_sa *sa, u32 n, u64 *base)
+{
+	u64 limit = sa->esp.esn ? UINT64_MAX : UINT32_MAX;
+	u64 cur = __atomic_load_n(&sa->next_seq, __ATOMIC_RELAXED), next;
+	u64 take;
+
+	do {
+		if (!cur || cur > limit) {
+			*base = 0;
+			return 0;
+		}
+		take = limit - cur + 1 < n && limit - cur + 1 != 0 ?
+		       limit - cur + 1 : n;
+		next = cur + take;	/* 0 after the last ESN number */
+		if (next > limit)
+			next = 0;
+	} while (!__atomic_compare_exchange_n(&sa->next_seq, &cur, next, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*base = cur;
+	return (u32)take;
+}
+
+static struct mc_job *next_job(struct mcd_lcore *lc, struct mcd_slot *s)
+{
+	s->job0 = lc->njobs;
+	return &lc->jobs[lc->njobs];
+}
+
+static void esp_enc_prepare(struct mcd_lcore *lc, struct mcd_group *g,
+			    struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	u64 base;
+	u32 got = reserve_seq(sa, n, &base);
+
+	RTE_SET_USED(g);
+	for (u32 i = 0; i < n; i++) {
+		u64 seq = i < got ? base + i : 0;
+		int r = mc_esp_encap(&sa->esp, seq, &s[i]->pkt, next_job(lc, s[i]));
+
+		if (unlikely(r)) {
+			mcd_slot_drop(lc, s[i], r);
+			continue;
+		}
+		s[i]->njobs = 1;
+		lc->njobs++;
+	}
+}
+
+static void esp_enc_finish(struct mcd_lcore *lc, struct mcd_group *g,
+			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	u64 pkts = 0, octets = 0;
+
+	RTE_SET_USED(sa);
+	for (u32 i = 0; i < n; i++) {
+		if (s[i]->verdict != MCD_V_WORK)
+			continue;
+		pkts++;
+		octets += s[i]->in_len;
+	}
+	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_PKTS_PROTECTED, pkts);
+	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_OCTETS_PROTECTED, octets);
+}
+
+static void esp_dec_prepare(struct mcd_lcore *lc, struct mcd_group *g,
+			    struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	RTE_SET_USED(g);
+	for (u32 i = 0; i < n; i++) {
+		int r = mc_esp_decap_prepare(&sa->esp, &s[i]->pkt,
+					     next_job(lc, s[i]), &s[i]->rx);
+
+		if (unlikely(r)) {
+			mcd_slot_drop(lc, s[i], r);
+			continue;
+		}
+		s[i]->njobs = 1;
+		lc->njobs++;
+	}
+}
+
+static void esp_dec_finish(struct mcd_lcore *lc, struct mcd_group *g,
+			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	u64 pkts = 0, octets = 0;
+
+	rte_spinlock_lock(&sa->lock);
+	for (u32 i = 0; i < n; i++) {
+		int r;
+
+		if (s[i]->verdict != MCD_V_WORK)
+			continue;
+		r = mc_esp_decap_finish(&sa->esp, &s[i]->pkt,
+					&lc->jobs[s[i]->job0], &s[i]->rx);
+		if (unlikely(r)) {
+			mcd_slot_drop(lc, s[i], r);
+			continue;
+		}
+		pkts++;
+		octets += s[i]->pkt.len;
+	}
+	rte_spinlock_unlock(&sa->lock);
+	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, pkts);
+	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK, octets);
+}
+
+static u8 *ts_payload(struct mcd_slot *s)
+{
+	return s->pkt.data + s->flow.payload_off;
+}
+
+static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
+			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	u8 parity = __atomic_load_n(&g->tx_parity, __ATOMIC_ACQUIRE);
+	struct mcd_sa *ksa = g->parity_sa[parity == MCSEC_PARITY_ODD];
+	const void *key = ksa ? ksa->key : NULL;
+
+	RTE_SET_USED(sa);
+	for (u32 i = 0; i < n; i++) {
+		u32 nj = 0;
+		int r;
+
+		memset(&s[i]->tally, 0, sizeof(s[i]->tally));
+		r = mc_ts_scramble(&g->ts, ts_payload(s[i]), s[i]->flow.payload_len,
+				   parity, key, next_job(lc, s[i]), &nj,
+				   &s[i]->tally);
+		if (unlikely(r)) {
+			mcd_slot_drop(lc, s[i], r);
+			continue;
+		}
+		s[i]->njobs = nj;
+		lc->njobs += nj;
+	}
+}
+
+static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
+			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	const void *keys[2] = {
+		g->parity_sa[0] ? g->parity_sa[0]->key : NULL,
+		g->parity_sa[1] ? g->parity_sa[1]->key : NULL,
+	};
+
+	RTE_SET_USED(sa);
+	for (u32 i = 0; i < n; i++) {
+		u32 nj = 0;
+		int r;
+
+		memset(&s[i]->tally, 0, sizeof(s[i]->tally));
+		r = mc_ts_descramble(&g->ts, ts_payload(s[i]),
+				     s[i]->flow.payload_len, keys,
+				     next_job(lc, s[i]), &nj, &s[i]->tally);
+		if (unlikely(r)) {
+			mcd_slot_drop(lc, s[i], r);
+			continue;
+		}
+		s[i]->njobs = nj;
+		lc->njobs += nj;
+	}
+}
+
+/*
+ * Counts the TS packets; a datagram counts as protected (scrambler) or ok
+ * (descrambler) when at least one of its TS packets changed, and then gets
+ * its UDP checksum recomputed (an IPv4 sender that sent none keeps none).
+ */
+static void ts_finish(struct mcd_lcore *lc, struct mcd_group *g,
+		      struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	bool scr = g->dir == MCSEC_DIR_ENCRYPT;
+	u64 t[6] = { 0 }, pkts = 0, octets = 0;
+	u64 *st = lc->stats;
+
+	RTE_SET_USED(sa);
+	for (u32 i = 0; i < n; i++) {
+		const struct mc_ts_tally *y = &s[i]->tally;
+
+		if (s[i]->verdict != MCD_V_WORK)
+			continue;
+		t[0] += y->scrambled;
+		t[1] += y->descrambled;
+		t[2] += y->clear;
+		t[3] += y->no_payload;
+		t[4] += y->already_scrambled;
+		t[5] += y->reserved_sc;
+		if (!y->scrambled && !y->descrambled)
+			continue;
+		pkts++;
+		octets += s[i]->in_len;
+		if (!s[i]->udp_csum_zero)
+			mc_udp_csum_update(s[i]->pkt.data, &s[i]->flow);
+	}
+	for (int k = 0; k < 6; k++)
+		mcd_count(st, g->slot, MCSEC_STAT_A_TS_PKTS_SCRAMBLED + k, t[k]);
+	mcd_count(st, g->slot, scr ? MCSEC_STAT_A_OUT_PKTS_PROTECTED :
+		  MCSEC_STAT_A_IN_PKTS_OK, pkts);
+	mcd_count(st, g->slot, scr ? MCSEC_STAT_A_OUT_OCTETS_PROTECTED :
+		  MCSEC_STAT_A_IN_OCTETS_OK, octets);
+}
+
+const struct mcd_group_ops mcd_ops_esp_encrypt = {
+	.prepare = esp_enc_prepare, .finish = esp_enc_finish,
+};
+const struct mcd_group_ops mcd_ops_esp_decrypt = {
+	.prepare = esp_dec_prepare, .finish = esp_dec_finish,
+};
+const struct mcd_group_ops mcd_ops_ts_scramble = {
+	.prepare = ts_scr_prepare, .finish = ts_finish,
+};
+const struct mcd_group_ops mcd_ops_ts_descramble = {
+	.prepare = ts_des_prepare, .finish = ts_finish,
+};
