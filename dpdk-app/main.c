@@ -26,6 +26,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "mcsec-dpdk.h"
 
@@ -45,17 +46,43 @@ static const char usage_text[] =
 "  --mbuf-size BYTES        mbuf data room incl. headroom (default 2176)\n"
 "Lcores come from EAL (-l): the main lcore waits, every other one forwards.\n";
 
+static bool eal_up;
+static void fatal(const char *msg) __attribute__((noreturn));
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void die(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fputs(MCD_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (eal_up)
+		fatal(msg);
+	fprintf(stderr, MCD_NAME ": %s\n", msg);
+	exit(2);
+}
+
+/* After EAL is up: close what it opened (pcap files, ...) first. */
+
+static void fatal(const char *msg)
+{
+	unsigned int lcore;
+	u16 port;
+
+	fprintf(stderr, MCD_NAME ": %s\n", msg);
+	mcd_ports_stop();
+	RTE_ETH_FOREACH_DEV(port)
+		rte_eth_dev_close(port);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		mcd_lcore_free(mcd_lcores[lcore]);
+		mcd_lcores[lcore] = NULL;
+	}
+	mcd_tables_free();
+	if (mcd_ports.pool)
+		rte_mempool_free(mcd_ports.pool);
+	rte_eal_cleanup();
 	exit(2);
 }
 
@@ -164,10 +191,10 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			rte_eal_cleanup();
 			exit(0);
 		default:
-			fputs(usage_text, stderr);
-			exit(2);
+			die("%s", usage_text);
 		}
 	}
 	if (optind < argc)
@@ -199,6 +226,7 @@ int main(int argc, char **argv)
 	r = rte_eal_init(argc, argv);
 	if (r < 0)
 		die("EAL initialisation failed: %s", rte_strerror(rte_errno));
+	eal_up = true;
 	argc -= r;
 	argv += r;
 	argv[0] = (char *)MCD_NAME;
@@ -208,12 +236,12 @@ int main(int argc, char **argv)
 
 	if (!mcd_tables_init(err, sizeof(err)) ||
 	    !mcd_config_load(config_path, err, sizeof(err)))
-		die("%s", err);
+		fatal(err);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct mcd_lcore *lc = mcd_lcore_new(lcore, nworkers, err, sizeof(err));
 
 		if (!lc)
-			die("%s", err);
+			fatal(err);
 		for (u32 i = 0; i < mcd_ports.n; i++) {
 			const struct mcd_port_cfg *p = &mcd_ports.map[i];
 
@@ -227,9 +255,9 @@ int main(int argc, char **argv)
 		nworkers++;
 	}
 	if (!nworkers)
-		die("no worker lcore: give EAL at least two (e.g. -l 0,1)");
+		fatal("no worker lcore: give EAL at least two (e.g. -l 0,1)");
 	if (!mcd_ports_init((u16)nworkers, mbuf_room, err, sizeof(err)))
-		die("%s", err);
+		fatal(err);
 	fprintf(stderr, MCD_NAME ": %u groups, %u ports, %u workers, intel-ipsec-mb %s\n",
 		mcd_tab.ngroups, mcd_ports.n, nworkers,
 		mc_crypto_arch(mcd_tab.keyeng));

@@ -73,8 +73,8 @@ class Result:
 
 
 def read_frames(path):
-    if not os.path.exists(path):
-        return None
+    if not os.path.exists(path) or os.path.getsize(path) < 24:
+        return None     # never written, or only created by the PMD
     with PcapReader(path) as r:
         return [raw(p) for p in r]
 
