@@ -14,22 +14,35 @@
 #include <uapi/linux/mcsec.h>
 
 #include "crypto.h"
+#include "group.h"
 #include "mcsec.h"
 
 unsigned int mcsec_net_id __read_mostly;
+struct workqueue_struct *mcsec_wq __read_mostly;
 
 static int __net_init mcsec_net_init(struct net *net)
 {
 	struct mcsec_net *mn = mcsec_pernet(net);
+	int err;
 
 	mutex_init(&mn->lock);
+	mn->net = net;
+	err = mcsec_groups_init(mn);
+	if (err)
+		goto err_groups;
 	return 0;
+
+err_groups:
+	free_percpu(mn->stats);
+	mutex_destroy(&mn->lock);
+	return err;
 }
 
 static void __net_exit mcsec_net_exit(struct net *net)
 {
 	struct mcsec_net *mn = mcsec_pernet(net);
 
+	mcsec_groups_exit(mn);
 	mutex_destroy(&mn->lock);
 }
 
@@ -48,6 +61,10 @@ static struct pernet_operations mcsec_net_ops = {
 static int __init mcsec_init(void)
 {
 	int ret;
+
+	mcsec_wq = alloc_workqueue("mcsec", 0, 0);
+	if (!mcsec_wq)
+		return -ENOMEM;
 
 	ret = mcsec_crypto_init();
 	if (ret)
@@ -69,6 +86,7 @@ err_genl:
 err_pernet:
 	mcsec_crypto_exit();
 err_crypto:
+	destroy_workqueue(mcsec_wq);
 	return ret;
 }
 
@@ -76,6 +94,13 @@ static void __exit mcsec_exit(void)
 {
 	mcsec_genl_exit();
 	unregister_pernet_subsys(&mcsec_net_ops);
+	/*
+	 * Objects freed by the namespaces' exit wait for a grace period and
+	 * then for a work item: let the callbacks queue their work, then
+	 * drain it, before the code that runs it goes away.
+	 */
+	rcu_barrier();
+	destroy_workqueue(mcsec_wq);
 	mcsec_crypto_exit();
 }
 
