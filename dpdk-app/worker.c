@@ -17,6 +17,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "mcsec-dpdk.h"
 
@@ -113,8 +114,12 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 	u32 nruns, ntx = 0, ndrop = 0, r;
 	u16 sent;
 
-	for (u32 i = 0; i < n; i++)
+	/* The headers of the whole burst are read next: fetch them now. */
+	for (u32 i = 0; i < n; i++) {
+		rte_prefetch0(pkts[i]);
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 		lc->slots[i].m = pkts[i];
+	}
 	mcd_classify(lc, lc->slots, n, q->role);
 
 	nruns = order_by_sa(lc->slots, n, order, runs);

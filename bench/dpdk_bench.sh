@@ -1,0 +1,20 @@
+#!/bin/sh
+# The DPDK appliance on one worker lcore (net_ring in, net_null out), next to
+# the raw intel-ipsec-mb ceiling measured in the same run. Needs 2 lcores:
+# the main one generates the traffic. Uses hugepages when some are reserved
+# (echo 256 > /proc/sys/vm/nr_hugepages), otherwise runs without them.
+set -e
+cd "$(dirname "$0")/.."
+bin=${BUILD:-build}/dpdk-app/mcsec-dpdk-bench
+if [ ! -x "$bin" ]; then
+	echo "# $bin not built (no libdpdk?): skipped"
+	exit 0
+fi
+if [ "$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)" -gt 0 ]; then
+	mem="--in-memory"
+else
+	mem="--no-huge --no-shconf -m 512"
+fi
+# shellcheck disable=SC2086
+exec "$bin" $mem --no-pci --no-telemetry -l 0,1 --vdev net_null0 \
+	--log-level 'lib.*:error' -- -s "${BENCH_SECONDS:-1}"
