@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Multicast traffic helper of the VM selftests (selftests/lib.sh).
+
+Payload files hold one datagram per line, as hex. Everything that compares
+writes what it saw in the same form, so a shell test compares with cmp.
+
+  mcast.py payloads FILE COUNT SEED [MINLEN MAXLEN]
+        COUNT deterministic payloads of MINLEN..MAXLEN bytes (default 1..1400)
+  mcast.py send IFNAME DST PORT FILE [--ttl N] [--src ADDR] [--gap SEC]
+        one UDP datagram per line of FILE to DST:PORT (multicast: out of
+        IFNAME, loopback off, TTL/hop limit N, default 16)
+  mcast.py recv IFNAME DST PORT COUNT OUT [--ready F] [--timeout SEC]
+        binds DST:PORT (joins DST on IFNAME when it is a group), writes the
+        payloads of the first COUNT datagrams to OUT, creates F once
+        listening; exits 1 if fewer arrived within SEC (default 20)
+  mcast.py pcap-udp PCAP DST PORT
+        prints the payloads of the UDP datagrams to DST:PORT in PCAP
+        (pcap, Ethernet / raw IP / Linux cooked, 802.1Q skipped)
+  mcast.py pcap-check PCAP DST [--only-esp] [--no-payloads FILE] [--min N]
+        every IP packet to DST is ESP (--only-esp), no frame contains any
+        16-byte window of a payload of FILE (--no-payloads), at least N
+        packets to DST (--min); prints what it found, exits 1 on a violation
+  mcast.py mkpcap OUT SRC DST PORT FILE [--ttl N]
+        an Ethernet capture of FILE's payloads as UDP SRC -> DST:PORT,
+        built with scapy (what tcpreplay then puts on a link)
+
+The pcap reader is written here by hand on purpose: it needs no scapy
+import (slow under TCG) and parses only what the tests produce.
+"""
+
+import argparse
+import ipaddress
+import os
+import random
+import socket
+import struct
+import sys
+import time
+
+
+def read_payloads(path):
+    with open(path) as f:
+        return [bytes.fromhex(line.strip()) for line in f.read().splitlines()]
+
+
+def write_payloads(path, payloads):
+    with open(path, "w") as f:
+        for p in payloads:
+            f.write(p.hex() + "\n")
+
+
+def cmd_payloads(a):
+    rng = random.Random(a.seed)
+    out = []
+    for i in range(a.count):
+        n = rng.randint(a.minlen, a.maxlen)
+        # a marker first, so a payload is recognisable in a hexdump
+        body = b"mcsec%04d" % i + bytes(rng.getrandbits(8) for _ in range(n))
+        out.append(body[:n])
+    write_payloads(a.file, out)
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def cmd_send(a):
+    fam = family_of(a.dst)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    group = ipaddress.ip_address(a.dst).is_multicast
+    if fam == socket.AF_INET:
+        if group:
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, a.ttl)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.ifname.encode())
+        if a.src:
+            s.bind((a.src, 0))
+    else:
+        if group:
+            idx = socket.if_nametoindex(a.ifname)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, a.ttl)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+        if a.src:
+            s.bind((a.src, 0, 0, 0))
+    for p in read_payloads(a.file):
+        s.sendto(p, (a.dst, a.port))
+        if a.gap:
+            time.sleep(a.gap)
+
+
+def cmd_recv(a):
+    fam = family_of(a.dst)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    group = ipaddress.ip_address(a.dst).is_multicast
+    idx = socket.if_nametoindex(a.ifname)
+    if fam == socket.AF_INET:
+        s.bind((a.dst, a.port))
+        if group:
+            # struct ip_mreqn: group, local address, ifindex
+            mreq = socket.inet_aton(a.dst) + socket.inet_aton("0.0.0.0") + struct.pack("=i", idx)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    else:
+        s.bind((a.dst, a.port, 0, idx if group else 0))
+        if group:
+            mreq = socket.inet_pton(socket.AF_INET6, a.dst) + struct.pack("=I", idx)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    if a.ready:
+        open(a.ready, "w").close()
+    got = []
+    deadline = time.monotonic() + a.timeout
+    while len(got) < a.count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            got.append(s.recv(65536))
+        except socket.timeout:
+            break
+    write_payloads(a.out, got)
+    if len(got) < a.count:
+        print("recv: %d of %d datagrams to %s:%d within %ss"
+              % (len(got), a.count, a.dst, a.port, a.timeout), file=sys.stderr)
+        sys.exit(1)
+
+
+# --- pcap, by hand -----------------------------------------------------------
+
+def pcap_records(path):
+    """(linktype, [frame bytes]) of a pcap file, either byte order, us or ns."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise SystemExit("%s: not a pcap file" % path)
+    magic = struct.unpack("<I", data[:4])[0]
+    if magic in (0xa1b2c3d4, 0xa1b23c4d):
+        e = "<"
+    elif magic in (0xd4c3b2a1, 0x4d3cb2a1):
+        e = ">"
+    else:
+        raise SystemExit("%s: not a pcap file (magic %#x)" % (path, magic))
+    lt = struct.unpack(e + "I", data[20:24])[0]
+    off, frames = 24, []
+    while off + 16 <= len(data):
+        caplen = struct.unpack(e + "I", data[off + 8:off + 12])[0]
+        off += 16
+        frames.append(data[off:off + caplen])
+        off += caplen
+    return lt, frames
+
+
+def ip_of_frame(lt, frame):
+    """The IP packet in a frame, or None."""
+    if lt == 1:  # Ethernet
+        off, etype = 14, struct.unpack("!H", frame[12:14])[0]
+        while etype in (0x8100, 0x88a8):
+            etype = struct.unpack("!H", frame[off + 2:off + 4])[0]
+            off += 4
+        return frame[off:] if etype in (0x0800, 0x86dd) else None
+    if lt == 113:  # Linux cooked
+        etype = struct.unpack("!H", frame[14:16])[0]
+        return frame[16:] if etype in (0x0800, 0x86dd) else None
+    if lt in (12, 14, 101, 228, 229):  # raw IP
+        return frame
+    raise SystemExit("linktype %d not handled" % lt)
+
+
+def parse_ip(pkt):
+    """(dst address text, protocol, L4 bytes) or None. IPv6 extension
+    headers are not walked: the tests send none."""
+    if not pkt:
+        return None
+    v = pkt[0] >> 4
+    if v == 4 and len(pkt) >= 20:
+        ihl = (pkt[0] & 15) * 4
+        tot = struct.unpack("!H", pkt[2:4])[0]
+        return socket.inet_ntop(socket.AF_INET, pkt[16:20]), pkt[9], pkt[ihl:tot]
+    if v == 6 and len(pkt) >= 40:
+        plen = struct.unpack("!H", pkt[4:6])[0]
+        return socket.inet_ntop(socket.AF_INET6, pkt[24:40]), pkt[6], pkt[40:40 + plen]
+    return None
+
+
+def norm(addr):
+    return str(ipaddress.ip_address(addr))
+
+
+def cmd_pcap_udp(a):
+    lt, frames = pcap_records(a.pcap)
+    dst = norm(a.dst)
+    out = []
+    for fr in frames:
+        p = parse_ip(ip_of_frame(lt, fr))
+        if not p or p[0] != dst or p[1] != 17 or len(p[2]) < 8:
+            continue
+        dport, ulen = struct.unpack("!HH", p[2][2:6])
+        if dport == a.port:
+            out.append(p[2][8:ulen])
+    for x in out:
+        print(x.hex())
+
+
+def cmd_pcap_check(a):
+    lt, frames = pcap_records(a.pcap)
+    dst = norm(a.dst)
+    to_dst = esp = other = leaks = 0
+    windows = set()
+    if a.no_payloads:
+        for p in read_payloads(a.no_payloads):
+            for i in range(0, max(len(p) - 15, 0), 8):
+                windows.add(p[i:i + 16])
+    for n, fr in enumerate(frames):
+        p = parse_ip(ip_of_frame(lt, fr))
+        if p and p[0] == dst:
+            to_dst += 1
+            if p[1] == 50:
+                esp += 1
+            else:
+                other += 1
+        if windows:
+            for i in range(0, max(len(fr) - 15, 0)):
+                if fr[i:i + 16] in windows:
+                    leaks += 1
+                    print("frame %d: cleartext payload bytes at offset %d" % (n + 1, i))
+                    break
+    print("frames %d, to %s %d (esp %d, other %d), frames with cleartext %d"
+          % (len(frames), dst, to_dst, esp, other, leaks))
+    bad = (a.only_esp and other) or leaks or to_dst < a.min
+    sys.exit(1 if bad else 0)
+
+
+def cmd_mkpcap(a):
+    import logging
+    logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+    from scapy.all import Ether, IP, IPv6, UDP, Raw, wrpcap
+    pkts = []
+    for i, pl in enumerate(read_payloads(a.file)):
+        if family_of(a.dst) == socket.AF_INET:
+            b = a.dst.split(".")
+            mac = "01:00:5e:%02x:%02x:%02x" % (int(b[1]) & 0x7f, int(b[2]), int(b[3]))
+            ip = IP(src=a.src, dst=a.dst, ttl=a.ttl, id=0x1000 + i)
+        else:
+            g = socket.inet_pton(socket.AF_INET6, a.dst)
+            mac = "33:33:" + ":".join("%02x" % x for x in g[12:])
+            ip = IPv6(src=a.src, dst=a.dst, hlim=a.ttl)
+        p = Ether(src="02:00:00:00:00:01", dst=mac) / ip / UDP(sport=40000, dport=a.port) / Raw(pl)
+        p.time = 1700000000 + i * 0.001
+        pkts.append(p)
+    wrpcap(a.out, pkts)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("payloads")
+    p.add_argument("file")
+    p.add_argument("count", type=int)
+    p.add_argument("seed")
+    p.add_argument("minlen", type=int, nargs="?", default=1)
+    p.add_argument("maxlen", type=int, nargs="?", default=1400)
+    p.set_defaults(fn=cmd_payloads)
+    p = sub.add_parser("send")
+    p.add_argument("ifname")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("file")
+    p.add_argument("--ttl", type=int, default=16)
+    p.add_argument("--src")
+    p.add_argument("--gap", type=float, default=0.0)
+    p.set_defaults(fn=cmd_send)
+    p = sub.add_parser("recv")
+    p.add_argument("ifname")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("count", type=int)
+    p.add_argument("out")
+    p.add_argument("--ready")
+    p.add_argument("--timeout", type=float, default=20)
+    p.set_defaults(fn=cmd_recv)
+    p = sub.add_parser("pcap-udp")
+    p.add_argument("pcap")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.set_defaults(fn=cmd_pcap_udp)
+    p = sub.add_parser("pcap-check")
+    p.add_argument("pcap")
+    p.add_argument("dst")
+    p.add_argument("--only-esp", action="store_true")
+    p.add_argument("--no-payloads")
+    p.add_argument("--min", type=int, default=0)
+    p.set_defaults(fn=cmd_pcap_check)
+    p = sub.add_parser("mkpcap")
+    p.add_argument("out")
+    p.add_argument("src")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("file")
+    p.add_argument("--ttl", type=int, default=16)
+    p.set_defaults(fn=cmd_mkpcap)
+    a = ap.parse_args()
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    main()
