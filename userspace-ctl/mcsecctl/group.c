@@ -319,6 +319,6 @@ int do_group(struct ctx *ctx, struct words *ws)
 		return group_show(ctx, ws);
 	ret = group_parse(ws, (enum verb)v, &c);
 	if (!ret)
-		ret = cmd_exec(ctx, &c, verbs[v]);
+		ret = cmd_exec(ctx, &c, NULL);
 	return ret;
 }

@@ -164,7 +164,7 @@ static int word_key_file(struct sa_parse *p, int at)
 /* The once-only words; lifetime's may repeat (soft ... hard ...). */
 static bool repeatable(enum sw k)
 {
-	return k >= SW_SOFT && k <= SW_SECONDS;
+	return k >= SW_LIFETIME && k <= SW_SECONDS;
 }
 
 static int sa_value(struct sa_parse *p, enum sw k, int at)
@@ -464,7 +464,7 @@ int do_sa(struct ctx *ctx, struct words *ws)
 		return sa_show(ctx, ws);
 	ret = sa_parse(ws, ctx, (enum verb)v, &c);
 	if (!ret)
-		ret = cmd_exec(ctx, &c, verbs[v]);
+		ret = cmd_exec(ctx, &c, NULL);
 	cmd_free(&c);
 	return ret;
 }

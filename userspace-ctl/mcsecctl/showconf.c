@@ -59,12 +59,15 @@ static void group_line(struct showconf *s, const struct mcsec_group *g)
 	fputc('\n', s->out);
 }
 
+static bool lifetime_set(const struct mcsec_lifetime *lt)
+{
+	return lt->packets || lt->bytes || lt->seconds;
+}
+
 static void lifetime(FILE *out, const char *which,
 		     const struct mcsec_lifetime *lt)
 {
-	if (!lt->packets && !lt->bytes && !lt->seconds)
-		return;
-	fprintf(out, " lifetime %s", which);
+	fprintf(out, " %s", which);
 	if (lt->packets)
 		fprintf(out, " packets %" PRIu64, lt->packets);
 	if (lt->bytes)
@@ -107,9 +110,12 @@ static int sa_line(const struct mcsec_sa *sa, void *arg)
 		if (!(sa->flags & MCSEC_SA_F_ESN))
 			fputs(" no-esn", s->out);
 	}
-	if (sa->has_soft)
+	if ((sa->has_soft && lifetime_set(&sa->soft)) ||
+	    (sa->has_hard && lifetime_set(&sa->hard)))
+		fputs(" lifetime", s->out);
+	if (sa->has_soft && lifetime_set(&sa->soft))
 		lifetime(s->out, "soft", &sa->soft);
-	if (sa->has_hard)
+	if (sa->has_hard && lifetime_set(&sa->hard))
 		lifetime(s->out, "hard", &sa->hard);
 	key_file(s, sa);
 	fputc('\n', s->out);
