@@ -30,8 +30,13 @@ static int __net_init mcsec_net_init(struct net *net)
 	err = mcsec_groups_init(mn);
 	if (err)
 		goto err_groups;
+	err = mcsec_hooks_register(net);
+	if (err)
+		goto err_hooks;
 	return 0;
 
+err_hooks:
+	mcsec_groups_exit(mn);
 err_groups:
 	free_percpu(mn->stats);
 	mutex_destroy(&mn->lock);
@@ -42,6 +47,8 @@ static void __net_exit mcsec_net_exit(struct net *net)
 {
 	struct mcsec_net *mn = mcsec_pernet(net);
 
+	/* No packet may find the tables while they are torn down. */
+	mcsec_hooks_unregister(net);
 	mcsec_groups_exit(mn);
 	mutex_destroy(&mn->lock);
 }
