@@ -209,18 +209,19 @@ int mcsec_sa_add(struct mcsec_conn *conn, const struct mcsec_sa *sa,
 	return ret;
 }
 
+/*
+ * The sender switches SA (or the scrambler parity): GROUP_SET with TX_SPI or
+ * TX_PARITY, which needs nothing else of the SA (SA_SET with the ACTIVE flag
+ * would have to repeat the SA's ESN flag).
+ */
 int mcsec_sa_set_active(struct mcsec_conn *conn, const struct mcsec_sa *sa,
 			struct mcsec_err *err)
 {
-	REQ_BUF(buf);
-	struct mcsec_sa named = *sa;
-	struct nlmsghdr *nlh;
-
-	named.has_flags = true;
-	named.flags = sa->flags | MCSEC_SA_F_ACTIVE;
-	nlh = mcsec_req_start(conn, buf, MCSEC_CMD_SA_SET, NLM_F_ACK);
-	mcsec_put_sa_name(nlh, &named);
-	return mcsec_exchange(conn, nlh, NULL, NULL, err);
+	if (sa->parity)
+		return mcsec_group_set_parity(conn, sa->group_id, sa->parity,
+					      err);
+	return group_set(conn, sa->group_id, MCSEC_GROUP_A_TX_SPI, sa->spi,
+			 false, err);
 }
 
 int mcsec_sa_del(struct mcsec_conn *conn, const struct mcsec_sa *sa,
