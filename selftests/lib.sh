@@ -6,7 +6,8 @@
 #   . "$(dirname "$0")/lib.sh"
 #
 # KTAP           ktap_header N; ktap_ok / ktap_fail / ktap_skip DESC;
-#                ktap_check DESC CMD...; ktap_diag (stdin as '# ' lines);
+#                ktap_check DESC CMD...; ktap_todo DESC WHY CMD... (known
+#                bug); ktap_diag (stdin as '# ' lines);
 #                ktap_finish (totals, exit 0 only if all passed, 4 if all
 #                skipped). ktap_require_root first.
 # scratch        $LIB_TMP: a private directory under /tmp, removed at exit.
@@ -31,8 +32,8 @@
 #
 # Executed rather than sourced, lib.sh tests itself (KTAP).
 #
-# topo_setup builds, with static multicast routes for $TOPO_G4 and $TOPO_G6
-# on the three routers and unicast routes everywhere:
+# topo_setup builds, with static (S,G) multicast routes for the sender's
+# $TOPO_G4 and $TOPO_G6 on the three routers and unicast routes everywhere:
 #
 #   sender          head-end           core              edge           subscriber
 #   $TOPO_SND       $TOPO_HE           $TOPO_CORE        $TOPO_EDGE     $TOPO_SUB
@@ -52,11 +53,12 @@ KSFT_SKIP=4
 
 # mcast.py lives next to lib.sh: the sourcing suite's folder, or $LIB_SH's
 LIB_DIR=$(cd "$(dirname "${LIB_SH:-$0}")" && pwd -P)
-MCAST="/usr/bin/python3 $LIB_DIR/mcast.py"
+MCAST="/usr/bin/python3 -S $LIB_DIR/mcast.py"
 
 ktap_n=0
 ktap_failed=0
 ktap_skipped=0
+ktap_todo=0
 ktap_planned=0
 
 ktap_header() {
@@ -103,6 +105,21 @@ ktap_check() {
 	fi
 }
 
+# ktap_todo DESC REASON CMD...: a test of a known bug (TAP 13 TODO): its
+# failure does not fail the suite; once it passes, "ok ... # TODO" says the
+# marker can go.
+ktap_todo() {
+	_desc=$1 _why=$2
+	shift 2
+	ktap_n=$((ktap_n + 1))
+	ktap_todo=$((ktap_todo + 1))
+	if "$@"; then
+		echo "ok $ktap_n $_desc # TODO $_why"
+	else
+		echo "not ok $ktap_n $_desc # TODO $_why"
+	fi
+}
+
 ktap_diag() {
 	sed 's/^/# /'
 }
@@ -112,7 +129,7 @@ ktap_finish() {
 		echo "# planned $ktap_planned tests, ran $ktap_n"
 		ktap_failed=$((ktap_failed + 1))
 	fi
-	echo "# $((ktap_n - ktap_failed - ktap_skipped)) passed, $ktap_failed failed, $ktap_skipped skipped"
+	echo "# $((ktap_n - ktap_failed - ktap_skipped - ktap_todo)) passed, $ktap_failed failed, $ktap_skipped skipped, $ktap_todo todo"
 	[ "$ktap_failed" = 0 ] || exit $KSFT_FAIL
 	[ "$ktap_n" != 0 ] && [ "$ktap_skipped" = "$ktap_n" ] && exit $KSFT_SKIP
 	exit $KSFT_PASS
@@ -219,8 +236,10 @@ mroute_ctl() {
 	ip netns exec "$_ns" smcroutectl -u "$LIB_TMP/smcroute.$_ns.sock" "$@"
 }
 
-# mroute_add NS IIF GROUP OIF...: a (*,G) route; smcrouted installs the
-# kernel's (S,G) entry when the first packet asks for it.
+# mroute_add NS IIF [SOURCE] GROUP OIF...: with SOURCE an (S,G) route,
+# in the kernel at once; without, a (*,G) route that smcrouted turns into
+# an (S,G) entry when the kernel asks about the first packet (ipmr keeps
+# only 4 packets while it waits).
 mroute_add() {
 	_ns=$1
 	shift
@@ -278,16 +297,20 @@ cap_start() {
 	_ns=$1 _if=$2 _file=$3
 	shift 3
 	rm -f "$_file"
-	ip netns exec "$_ns" tcpdump -i "$_if" -n -U -s 0 -w "$_file" "$@" \
+	# --immediate-mode: no TPACKET_V3 block timeout, so every packet
+	# reaches the file before the SIGINT of cap_stop (packets still in an
+	# unfinished block are lost otherwise)
+	ip netns exec "$_ns" tcpdump -i "$_if" -n -U --immediate-mode -s 0 -w "$_file" "$@" \
 		>"$_file.log" 2>&1 &
 	echo $! >"$_file.pid"
 	wait_for 20 grep -q 'listening on' "$_file.log"
 }
 
-# cap_stop FILE: stops the capture once every packet seen is written.
+# cap_stop FILE: stops the capture once every packet seen is written (a
+# capture started with -c N may have ended by itself).
 cap_stop() {
 	_pid=$(cat "$1.pid")
-	sleep 0.3
+	wait_for 1 eval '! kill -0 "$_pid" 2>/dev/null'
 	kill -INT "$_pid" 2>/dev/null
 	wait "$_pid" 2>/dev/null
 	[ -s "$1" ]
@@ -352,10 +375,13 @@ topo_setup() {
 	mroute_start "$TOPO_HE" h0 h1 &&
 	mroute_start "$TOPO_CORE" c0 c1 &&
 	mroute_start "$TOPO_EDGE" e0 e1 || return 1
-	for _g in "$TOPO_G4" "$TOPO_G6"; do
-		mroute_add "$TOPO_HE" h0 "$_g" h1 &&
-		mroute_add "$TOPO_CORE" c0 "$_g" c1 &&
-		mroute_add "$TOPO_EDGE" e0 "$_g" e1 || return 1
+	# (S,G) routes, installed in the kernel at once: with (*,G) the first
+	# packets wait for smcrouted's answer to the kernel's upcall, and
+	# ipmr queues only 4 of them meanwhile (ip6mr 10); the rest is lost
+	for _sg in "10.0.1.1 $TOPO_G4" "2001:db8:1::1 $TOPO_G6"; do
+		mroute_add "$TOPO_HE" h0 $_sg h1 &&
+		mroute_add "$TOPO_CORE" c0 $_sg c1 &&
+		mroute_add "$TOPO_EDGE" e0 $_sg e1 || return 1
 	done
 }
 
