@@ -77,4 +77,17 @@ int mc_esp_decap_prepare(const struct mc_esp_sa *sa, const struct mc_pkt *pkt,
 int mc_esp_decap_finish(struct mc_esp_sa *sa, struct mc_pkt *pkt,
 			const struct mc_job *job, const struct mc_esp_rx *rx);
 
+/*
+ * Bursts and ESN: every packet of a burst is prepared before any of them
+ * finishes, so each one's high sequence half is inferred from the window as
+ * it stood before the burst. Once the window holds a verified packet, that
+ * inference is exact across a 2^32 wrap inside the burst; before it, it is
+ * not (a receiver joining a sender just below the wrap). A caller that
+ * batches gives a packet for which this is true a burst of its own.
+ */
+static inline bool mc_esp_rx_needs_anchor(const struct mc_esp_sa *sa)
+{
+	return sa->esn && !sa->replay.top;
+}
+
 #endif /* MCSEC_CORE_ESP_H */

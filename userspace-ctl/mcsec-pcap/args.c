@@ -86,12 +86,6 @@ const char *mp_suite_name(u8 suite)
 	}
 }
 
-static bool is_esp(u8 format)
-{
-	return format == MCSEC_FORMAT_ESP_TUNNEL ||
-	       format == MCSEC_FORMAT_ESP_TRANSPORT;
-}
-
 /* An unsigned number, decimal or 0x hex, nothing after it. */
 static bool parse_u64(const char *s, u64 max, u64 *out)
 {
@@ -372,7 +366,7 @@ static bool check_combination(const struct mp_config *cfg,
 {
 	const char *f = mp_format_name(cfg->format);
 
-	if (is_esp(cfg->format)) {
+	if (mp_format_is_esp(cfg->format)) {
 		const char *bad = s->rtp ? "--rtp" : s->pids ? "--pids" :
 				  s->parity ? "--parity" :
 				  cfg->even.path ? "--even-key-file" :
@@ -624,7 +618,7 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 		complain("OUT must be a file (it is written beside its final name and renamed when complete)");
 		return false;
 	}
-	if (is_esp(cfg->format)) {
+	if (mp_format_is_esp(cfg->format)) {
 		u32 kl = mc_suite_key_len(cfg->suite);
 		char needs[128];
 

@@ -27,8 +27,7 @@ static void print_summary(const struct mp_config *cfg,
 		"ts-scrambled", "ts-descrambled", "ts-clear", "ts-no-payload",
 		"ts-already-scrambled", "ts-reserved-sc",
 	};
-	bool esp = cfg->format == MCSEC_FORMAT_ESP_TUNNEL ||
-		   cfg->format == MCSEC_FORMAT_ESP_TRANSPORT;
+	bool esp = mp_format_is_esp(cfg->format);
 	int i;
 
 	fprintf(stderr, MP_NAME ": %s %s", mp_format_name(cfg->format),
@@ -74,9 +73,7 @@ int main(int argc, char **argv)
 
 	if (!mp_parse_args(argc, argv, &cfg, &code))
 		return code;
-	grow = cfg.dir == MCSEC_DIR_ENCRYPT &&
-	       (cfg.format == MCSEC_FORMAT_ESP_TUNNEL ||
-		cfg.format == MCSEC_FORMAT_ESP_TRANSPORT) ?
+	grow = cfg.dir == MCSEC_DIR_ENCRYPT && mp_format_is_esp(cfg.format) ?
 	       MC_ESP_MAX_HEADROOM + MC_ESP_MAX_TAILROOM : 0;
 
 	io = mp_io_open(cfg.in_path, cfg.out_path);

@@ -65,6 +65,13 @@ struct mp_config {
 	bool quiet;
 };
 
+/* The ESP formats (the others are MPEG-TS). */
+static inline bool mp_format_is_esp(u8 format)
+{
+	return format == MCSEC_FORMAT_ESP_TUNNEL ||
+	       format == MCSEC_FORMAT_ESP_TRANSPORT;
+}
+
 /*
  * Parses argv into cfg and reads the key files. On any problem prints one
  * line "mcsec-pcap: <what>" to stderr and returns false (with *exit_code);

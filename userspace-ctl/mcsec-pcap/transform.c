@@ -85,11 +85,6 @@ const char *mp_reason_name(int reason)
 	}
 }
 
-static bool is_esp_format(u8 f)
-{
-	return f == MCSEC_FORMAT_ESP_TUNNEL || f == MCSEC_FORMAT_ESP_TRANSPORT;
-}
-
 struct mp_engine *mp_engine_new(const struct mp_config *cfg, struct mp_io *io,
 				struct mp_stats *st, char *err, size_t errlen)
 {
@@ -118,7 +113,7 @@ struct mp_engine *mp_engine_new(const struct mp_config *cfg, struct mp_io *io,
 		snprintf(err, errlen, "intel-ipsec-mb cannot run on this CPU");
 		goto fail;
 	}
-	if (is_esp_format(cfg->format)) {
+	if (mp_format_is_esp(cfg->format)) {
 		u32 kl = mc_suite_key_len(cfg->suite);
 
 		e->key = mc_key_new(e->c, cfg->suite, cfg->key.bytes, kl);
@@ -252,7 +247,7 @@ static int ipv6_upper_proto(const u8 *ip, u32 len)
  */
 static bool broken_but_ours(const struct mp_config *cfg, const u8 *ip, u32 len)
 {
-	u8 want = is_esp_format(cfg->format) && cfg->dir == MCSEC_DIR_DECRYPT ?
+	u8 want = mp_format_is_esp(cfg->format) && cfg->dir == MCSEC_DIR_DECRYPT ?
 		  MC_IPPROTO_ESP : MC_IPPROTO_UDP;
 	u16 family;
 	const u8 *daddr;
@@ -274,7 +269,7 @@ static bool broken_but_ours(const struct mp_config *cfg, const u8 *ip, u32 len)
 	/* Without a group, decrypt takes only its SPI, which is unreadable
 	 * here; TS without a group takes only what looks like TS. */
 	if (!cfg->have_group && (want == MC_IPPROTO_ESP ||
-				 !is_esp_format(cfg->format)))
+				 !mp_format_is_esp(cfg->format)))
 		return false;
 	return true;
 }
@@ -292,7 +287,7 @@ static enum verdict classify(struct mp_engine *e, struct slot *s, int *reason)
 		*reason = r;
 		return broken_but_ours(cfg, ip, len) ? V_DROP : V_PASS;
 	}
-	if (is_esp_format(cfg->format) && cfg->dir == MCSEC_DIR_DECRYPT) {
+	if (mp_format_is_esp(cfg->format) && cfg->dir == MCSEC_DIR_DECRYPT) {
 		if (f->proto != MC_IPPROTO_ESP)
 			return V_PASS;
 		if (cfg->have_group)
@@ -304,7 +299,7 @@ static enum verdict classify(struct mp_engine *e, struct slot *s, int *reason)
 		return V_PASS;
 	if (cfg->port && f->dport != cfg->port)
 		return V_PASS;
-	if (!is_esp_format(cfg->format) && !cfg->have_group &&
+	if (!mp_format_is_esp(cfg->format) && !cfg->have_group &&
 	    !looks_like_ts(cfg, ip + f->payload_off, f->payload_len))
 		return V_PASS;
 	return V_WORK;
@@ -408,7 +403,7 @@ static bool finish(struct mp_engine *e, struct slot *s)
 			return true;
 		}
 	}
-	if (is_esp_format(cfg->format)) {
+	if (mp_format_is_esp(cfg->format)) {
 		if (cfg->dir == MCSEC_DIR_DECRYPT) {
 			r = mc_esp_decap_finish(&e->sa, &s->pkt,
 						&e->jobs[s->job0], &s->rx);
@@ -467,7 +462,15 @@ bool mp_engine_run(struct mp_engine *e)
 	int r;
 
 	while ((r = mp_io_next(e->io, &hdr, &data)) == 1) {
-		struct slot *s = &e->slots[e->nslots];
+		bool alone = e->cfg->dir == MCSEC_DIR_DECRYPT &&
+			     mp_format_is_esp(e->cfg->format) &&
+			     mc_esp_rx_needs_anchor(&e->sa);
+		struct slot *s;
+
+		/* Until a first packet verified, decrypt one at a time. */
+		if (alone && !flush_burst(e))
+			return false;
+		s = &e->slots[e->nslots];
 
 		e->st->read++;
 		if (hdr->caplen > MAX_FRAME) {
@@ -491,7 +494,7 @@ bool mp_engine_run(struct mp_engine *e)
 			memcpy(s->l2, data, s->fr.l2_len);
 			prepare(e, s);
 		}
-		if (++e->nslots == BURST && !flush_burst(e))
+		if ((++e->nslots == BURST || alone) && !flush_burst(e))
 			return false;
 	}
 	if (!flush_burst(e))
