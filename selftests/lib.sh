@@ -6,8 +6,7 @@
 #   . "$(dirname "$0")/lib.sh"
 #
 # KTAP           ktap_header N; ktap_ok / ktap_fail / ktap_skip DESC;
-#                ktap_check DESC CMD...; ktap_todo DESC WHY CMD... (known
-#                bug); ktap_diag (stdin as '# ' lines);
+#                ktap_check DESC CMD...; ktap_diag (stdin as '# ' lines);
 #                ktap_finish (totals, exit 0 only if all passed, 4 if all
 #                skipped). ktap_require_root first.
 # scratch        $LIB_TMP: a private directory under /tmp, removed at exit.
@@ -58,7 +57,6 @@ MCAST="/usr/bin/python3 -S $LIB_DIR/mcast.py"
 ktap_n=0
 ktap_failed=0
 ktap_skipped=0
-ktap_todo=0
 ktap_planned=0
 
 ktap_header() {
@@ -105,21 +103,6 @@ ktap_check() {
 	fi
 }
 
-# ktap_todo DESC REASON CMD...: a test of a known bug (TAP 13 TODO): its
-# failure does not fail the suite; once it passes, "ok ... # TODO" says the
-# marker can go.
-ktap_todo() {
-	_desc=$1 _why=$2
-	shift 2
-	ktap_n=$((ktap_n + 1))
-	ktap_todo=$((ktap_todo + 1))
-	if "$@"; then
-		echo "ok $ktap_n $_desc # TODO $_why"
-	else
-		echo "not ok $ktap_n $_desc # TODO $_why"
-	fi
-}
-
 ktap_diag() {
 	sed 's/^/# /'
 }
@@ -129,7 +112,7 @@ ktap_finish() {
 		echo "# planned $ktap_planned tests, ran $ktap_n"
 		ktap_failed=$((ktap_failed + 1))
 	fi
-	echo "# $((ktap_n - ktap_failed - ktap_skipped - ktap_todo)) passed, $ktap_failed failed, $ktap_skipped skipped, $ktap_todo todo"
+	echo "# $((ktap_n - ktap_failed - ktap_skipped)) passed, $ktap_failed failed, $ktap_skipped skipped"
 	[ "$ktap_failed" = 0 ] || exit $KSFT_FAIL
 	[ "$ktap_n" != 0 ] && [ "$ktap_skipped" = "$ktap_n" ] && exit $KSFT_SKIP
 	exit $KSFT_PASS
