@@ -232,6 +232,7 @@ struct mcd_slot {
 	u8 verdict;			/* enum mcd_verdict */
 	u8 l2_len;
 	bool udp_csum_zero;
+	bool done;			/* decrypted already by prepare */
 	u8 l2[MCD_L2_MAX];
 };
 

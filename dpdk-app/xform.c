@@ -84,11 +84,48 @@ static void esp_enc_finish(struct mcd_lcore *lc, struct mcd_group *g,
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_OCTETS_PROTECTED, octets);
 }
 
+/*
+ * A fresh ESN SA (mc_esp_rx_needs_anchor): until one packet verified, each
+ * packet is decrypted on its own, here, so that a 2^32 wrap inside the first
+ * burst is inferred right. Returns how many slots it took.
+ */
+static u32 esp_dec_anchor(struct mcd_lcore *lc, struct mcd_group *g,
+			  struct mcd_sa *sa, struct mcd_slot **s, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n && mc_esp_rx_needs_anchor(&sa->esp); i++) {
+		struct mc_job job;
+		int r;
+
+		if (s[i]->verdict != MCD_V_WORK)
+			continue;
+		r = mc_esp_decap_prepare(&sa->esp, &s[i]->pkt, &job, &s[i]->rx);
+		if (!r) {
+			mc_crypto_run(lc->c, &job, 1);
+			rte_spinlock_lock(&sa->lock);
+			r = mc_esp_decap_finish(&sa->esp, &s[i]->pkt, &job,
+						&s[i]->rx);
+			rte_spinlock_unlock(&sa->lock);
+		}
+		if (unlikely(r)) {
+			mcd_slot_drop(lc, s[i], r);
+			continue;
+		}
+		s[i]->done = true;
+		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, 1);
+		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK,
+			  s[i]->pkt.len);
+	}
+	return i;
+}
+
 static void esp_dec_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			    struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
-	RTE_SET_USED(g);
-	for (u32 i = 0; i < n; i++) {
+	for (u32 i = 0; i < n; i++)
+		s[i]->done = false;
+	for (u32 i = esp_dec_anchor(lc, g, sa, s, n); i < n; i++) {
 		int r = mc_esp_decap_prepare(&sa->esp, &s[i]->pkt,
 					     next_job(lc, s[i]), &s[i]->rx);
 
@@ -110,7 +147,7 @@ static void esp_dec_finish(struct mcd_lcore *lc, struct mcd_group *g,
 	for (u32 i = 0; i < n; i++) {
 		int r;
 
-		if (s[i]->verdict != MCD_V_WORK)
+		if (s[i]->verdict != MCD_V_WORK || s[i]->done)
 			continue;
 		r = mc_esp_decap_finish(&sa->esp, &s[i]->pkt,
 					&lc->jobs[s[i]->job0], &s[i]->rx);

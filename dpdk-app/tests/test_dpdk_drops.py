@@ -65,6 +65,17 @@ with tmpdir() as d:
            r.g("out-pkts-seq-exhausted") == 3 and len(r.frames) == 2,
            "sequence space spent: 2 sent, 3 fail closed", r)
 
+    # A receiver joining a sender just below the 2^32 wrap: the wrap falls
+    # inside its first burst, before any packet verified (ESN is on).
+    r = run_dpdk(DPDK, d, "group %s:%d encrypt esp-tunnel\nsa spi %d key-file k.hex seq 0xfffffff8\n"
+                 % (G, PORT, SPI), [clear(i) for i in range(16)], "0:encrypt")
+    wrap = r.frames
+    r = run_dpdk(DPDK, d, "group %s:%d decrypt esp-tunnel\nsa spi %d key-file k.hex\n"
+                 % (G, PORT, SPI), wrap, "0:decrypt")
+    tap.ok(r.rc == 0 and len(wrap) == 16 and r.g("in-pkts-ok") == 16 and
+           r.frames == [clear(i) for i in range(16)],
+           "ESN wrap inside a fresh receiver's first burst: all 16 decrypt", r)
+
     # malformed TS and unmatched-drop
     write_key(d, "even.hex", bytes(16))
     ts = bytes([0x47, 0x01, 0x00, 0x10]) + bytes(184)
