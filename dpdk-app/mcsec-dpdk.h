@@ -185,7 +185,6 @@ static inline void mcd_count(u64 *rows, u32 slot, int stat, u64 v)
 }
 /* Sum of one counter over every lcore (racy reads of 64-bit words). */
 u64 mcd_stats_sum(u32 slot, int stat);
-const char *mcd_stat_name(int stat);
 void mcd_stats_print(FILE *f);
 
 /* ---- port.c -------------------------------------------------------------- */

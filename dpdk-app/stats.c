@@ -12,41 +12,8 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "libmcsec.h"
 #include "mcsec-dpdk.h"
-
-static const char *const stat_names[MCD_NSTATS] = {
-	[MCSEC_STAT_A_OUT_PKTS_PROTECTED] = "out-pkts-protected",
-	[MCSEC_STAT_A_OUT_OCTETS_PROTECTED] = "out-octets-protected",
-	[MCSEC_STAT_A_OUT_PKTS_NO_SA] = "out-pkts-no-sa",
-	[MCSEC_STAT_A_OUT_PKTS_SEQ_EXHAUSTED] = "out-pkts-seq-exhausted",
-	[MCSEC_STAT_A_OUT_PKTS_TOO_BIG] = "out-pkts-too-big",
-	[MCSEC_STAT_A_OUT_PKTS_UNSUPPORTED] = "out-pkts-unsupported",
-	[MCSEC_STAT_A_IN_PKTS_OK] = "in-pkts-ok",
-	[MCSEC_STAT_A_IN_OCTETS_OK] = "in-octets-ok",
-	[MCSEC_STAT_A_IN_PKTS_TRUNCATED] = "in-pkts-truncated",
-	[MCSEC_STAT_A_IN_PKTS_MALFORMED] = "in-pkts-malformed",
-	[MCSEC_STAT_A_IN_PKTS_NO_SA] = "in-pkts-no-sa",
-	[MCSEC_STAT_A_IN_PKTS_REPLAYED] = "in-pkts-replayed",
-	[MCSEC_STAT_A_IN_PKTS_LATE] = "in-pkts-late",
-	[MCSEC_STAT_A_IN_PKTS_AUTH_FAILED] = "in-pkts-auth-failed",
-	[MCSEC_STAT_A_IN_PKTS_BAD_PADDING] = "in-pkts-bad-padding",
-	[MCSEC_STAT_A_IN_PKTS_BAD_NEXT_HEADER] = "in-pkts-bad-next-header",
-	[MCSEC_STAT_A_IN_PKTS_CLEARTEXT] = "in-pkts-cleartext",
-	[MCSEC_STAT_A_TS_PKTS_SCRAMBLED] = "ts-pkts-scrambled",
-	[MCSEC_STAT_A_TS_PKTS_DESCRAMBLED] = "ts-pkts-descrambled",
-	[MCSEC_STAT_A_TS_PKTS_CLEAR] = "ts-pkts-clear",
-	[MCSEC_STAT_A_TS_PKTS_NO_PAYLOAD] = "ts-pkts-no-payload",
-	[MCSEC_STAT_A_TS_PKTS_ALREADY_SCRAMBLED] = "ts-pkts-already-scrambled",
-	[MCSEC_STAT_A_TS_PKTS_RESERVED_SC] = "ts-pkts-reserved-sc",
-	[MCSEC_STAT_A_PKTS_UNMATCHED] = "pkts-unmatched",
-};
-
-const char *mcd_stat_name(int stat)
-{
-	if (stat <= 0 || stat >= MCD_NSTATS || !stat_names[stat])
-		return NULL;
-	return stat_names[stat];
-}
 
 u64 *mcd_stats_alloc(unsigned int socket)
 {
@@ -79,8 +46,8 @@ static void print_row(FILE *f, u32 slot)
 	for (int st = 1; st < MCD_NSTATS; st++) {
 		u64 v = mcd_stats_sum(slot, st);
 
-		if (v && mcd_stat_name(st))
-			fprintf(f, "  %s %llu\n", mcd_stat_name(st),
+		if (v && mcsec_stat_name(st))
+			fprintf(f, "  %s %llu\n", mcsec_stat_name(st),
 				(unsigned long long)v);
 	}
 }
