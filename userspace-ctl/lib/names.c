@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "libmcsec.h"
+#include "suite.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -152,17 +153,7 @@ bool mcsec_format_is_ts(uint8_t format)
 
 uint32_t mcsec_suite_key_len(uint8_t suite)
 {
-	switch (suite) {
-	case MCSEC_SUITE_AES128_GCM:
-	case MCSEC_SUITE_AES128_GMAC:
-	case MCSEC_SUITE_AES128_CBC:
-		return 16;
-	case MCSEC_SUITE_AES256_GCM:
-	case MCSEC_SUITE_CHACHA20_POLY1305:
-		return 32;
-	default:
-		return 0;
-	}
+	return mc_suite_key_len(suite);
 }
 
 uint32_t mcsec_suite_salt_len(uint8_t suite)
