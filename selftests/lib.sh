@@ -289,11 +289,12 @@ cap_start() {
 	wait_for 20 grep -q 'listening on' "$_file.log"
 }
 
-# cap_stop FILE: stops the capture once every packet seen is written (a
-# capture started with -c N may have ended by itself).
+# cap_stop FILE [SECONDS]: stops the capture once every packet seen is
+# written; a capture started with -c N gets SECONDS (default 1) to end by
+# itself first (a loaded TCG guest needs more than a second for 40 packets).
 cap_stop() {
 	_pid=$(cat "$1.pid")
-	wait_for 1 eval '! kill -0 "$_pid" 2>/dev/null'
+	wait_for "${2:-1}" eval '! kill -0 "$_pid" 2>/dev/null'
 	kill -INT "$_pid" 2>/dev/null
 	wait "$_pid" 2>/dev/null
 	[ -s "$1" ]
