@@ -102,7 +102,7 @@ done
 echo "== vm (Debian $(scripts/kdir.sh --abi 2>/dev/null) under qemu)"
 for t in selftests/*.sh; do
 	case $t in */lib.sh) continue ;; esac	# the suites' shared library
-	run "vm/$(basename "$t" .sh)" 900 selftests/vm/run.sh -- "$t"
+	run "vm/$(basename "$t" .sh)" 900 selftests/vm/run.sh --timeout 600 -- "$t"
 done
 
 echo "$passed passed, $failed failed$([ $skipped = 0 ] || echo ", $skipped skipped")"
