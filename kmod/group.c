@@ -357,6 +357,31 @@ static int mcsec_sa_init(struct mcsec_group *g, struct mcsec_sa *sa,
 	return 0;
 }
 
+/*
+ * Receivers find an SA by (group address, SPI) before they know which of
+ * the address's groups it belongs to (mcsec_lookup_spi): two decrypt groups
+ * of one address (other ports or sources) must not share an SPI, or the
+ * first one's SA would take the other's packets.
+ */
+static bool mcsec_spi_taken(struct mcsec_group *g, u32 spi)
+{
+	struct mcsec_net *mn = g->mn;
+	u32 alen = mcsec_alen(g->m.family);
+	struct mcsec_group *o;
+
+	hlist_for_each_entry(o, mcsec_bucket(mn, g->m.family, &g->m.daddr),
+			     hnode) {
+		if (o == g || o->m.family != g->m.family ||
+		    o->m.dir != MCSEC_DIR_DECRYPT ||
+		    mcsec_format_is_ts(o->format) ||
+		    memcmp(&o->m.daddr, &g->m.daddr, alen))
+			continue;
+		if (mcsec_sa_find(o, spi, 0))
+			return true;
+	}
+	return false;
+}
+
 struct mcsec_sa *mcsec_sa_add(struct mcsec_group *g,
 			      const struct mcsec_sa_cfg *cfg)
 {
@@ -366,6 +391,9 @@ struct mcsec_sa *mcsec_sa_add(struct mcsec_group *g,
 	lockdep_assert_held(&g->mn->lock);
 	if (!mcsec_format_is_ts(g->format) && mcsec_sa_find(g, cfg->spi, 0))
 		return ERR_PTR(-EEXIST);
+	if (!mcsec_format_is_ts(g->format) && g->m.dir == MCSEC_DIR_DECRYPT &&
+	    mcsec_spi_taken(g, cfg->spi))
+		return ERR_PTR(-EADDRINUSE);
 	slot = mcsec_sa_free_slot(g, cfg->parity);
 	if (slot < 0)
 		return ERR_PTR(slot);

@@ -422,6 +422,28 @@ static int mcsec_nl_pids(struct nlattr *a, struct mcsec_group_cfg *cfg,
 	return 0;
 }
 
+/*
+ * A new group's input interface must exist in the caller's namespace now
+ * (a typo would otherwise make a group that silently never matches). Only
+ * on add: naming an existing group whose interface went away still works.
+ */
+static int mcsec_nl_ifindex(struct net *net, struct nlattr **tb,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *a = tb[MCSEC_GROUP_A_IFINDEX];
+	bool found;
+
+	if (!a)
+		return 0;
+	rcu_read_lock();
+	found = dev_get_by_index_rcu(net, nla_get_u32(a));
+	rcu_read_unlock();
+	if (found)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, a, "no such input interface");
+	return -ENODEV;
+}
+
 static int mcsec_nl_group_cfg(struct mcsec_net *mn, struct nlattr *nest,
 			      struct nlattr **tb, struct mcsec_group_cfg *cfg,
 			      struct netlink_ext_ack *extack)
@@ -435,6 +457,8 @@ static int mcsec_nl_group_cfg(struct mcsec_net *mn, struct nlattr *nest,
 	err = mcsec_nl_refuse(tb, refused, ARRAY_SIZE(refused), extack);
 	if (!err)
 		err = mcsec_nl_match(mn->net, nest, tb, &cfg->m, extack);
+	if (!err)
+		err = mcsec_nl_ifindex(mn->net, tb, extack);
 	if (err)
 		return err;
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, MCSEC_GROUP_A_FORMAT)) {
@@ -901,15 +925,20 @@ static int mcsec_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	sa = mcsec_sa_add(g, &cfg);
 	err = PTR_ERR_OR_ZERO(sa);
-	if (err == -EEXIST)
+	if (err == -EEXIST) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
 				    "the group has an SA with this SPI or parity");
-	else if (err == -ENOSPC)
+	} else if (err == -EADDRINUSE) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MCSEC_SA_A_SPI],
+				    "another decrypt group of this address has an SA with this SPI");
+		err = -EEXIST;
+	} else if (err == -ENOSPC) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
 				    "the group holds 4 SAs already");
-	else if (err)
+	} else if (err) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[MCSEC_SA_A_SUITE],
 				    "the kernel cannot set up this suite");
+	}
 out:
 	mutex_unlock(&mn->lock);
 	return err;
@@ -944,7 +973,11 @@ static int mcsec_nl_sa_flags(struct mcsec_sa *sa, struct nlattr **tb,
 	if (!tb[MCSEC_SA_A_FLAGS])
 		return 0;
 	flags = nla_get_u32(tb[MCSEC_SA_A_FLAGS]);
-	if ((flags & MCSEC_SA_F_ESN) != (sa->flags & MCSEC_SA_F_ESN)) {
+	/*
+	 * Only ACTIVE moves. ESN may be left out or repeated as it is (a
+	 * client that echoes a dump's flags), but never turned on.
+	 */
+	if ((flags & MCSEC_SA_F_ESN) && !(sa->flags & MCSEC_SA_F_ESN)) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[MCSEC_SA_A_FLAGS],
 				    "ESN is fixed when the SA is added");
 		return -EINVAL;

@@ -23,7 +23,7 @@
 #   selftests/vm/run.sh -- selftests/mcsec_netlink.sh
 # Output is KTAP; exits 0 only if every test passed (4 = skipped).
 
-API_TESTS=30
+API_TESTS=34
 OTHER_TESTS=9
 KSFT_SKIP=4
 PY=/usr/bin/python3

@@ -26,7 +26,7 @@ FMT_ESP_TUNNEL, FMT_ESP_TRANSPORT, FMT_TS_CISSA, FMT_TS_IDSA = 1, 2, 3, 4
 SUITE_AES128_GCM, SUITE_AES256_GCM, SUITE_AES128_GMAC, SUITE_CHACHA, \
     SUITE_AES128_CBC = 1, 2, 3, 4, 5
 PARITY_EVEN, PARITY_ODD = 1, 2
-SA_F_ACTIVE = 2
+SA_F_ESN, SA_F_ACTIVE = 1, 2
 
 STAT_NAMES = ('UNSPEC', 'PAD', 'OUT_PKTS_PROTECTED', 'OUT_OCTETS_PROTECTED',
               'OUT_PKTS_NO_SA', 'OUT_PKTS_SEQ_EXHAUSTED', 'OUT_PKTS_TOO_BIG',
@@ -367,6 +367,57 @@ def api_cases(t, nl):
         return s is not None and s.get_attr('PKTS_UNMATCHED') is not None, \
             repr(r)
     t.check('STATS_GET returns the namespace counters', stats_get)
+
+    t.check('GROUP_ADD with an input interface that does not exist is refused',
+            lambda: refused(lambda: nl.request(CMD_GROUP_ADD, [
+                ('MCSEC_A_GROUP', group4('239.7.7.1', ifindex=0x7ffffff0))]),
+                errno.ENODEV, 'no such input interface'))
+
+    def sa_set_esn():
+        nl.request(CMD_GROUP_ADD, [('MCSEC_A_GROUP', group4('239.7.7.2'))])
+        eg = ('MCSEC_A_GROUP', name4('239.7.7.2'))
+        for spi in (0x71, 0x72):
+            nl.request(CMD_SA_ADD, [eg, ('MCSEC_A_SA',
+                                         gcm_sa(spi, flags=SA_F_ESN))])
+        nl.request(CMD_SA_SET, [eg, ('MCSEC_A_SA',
+                                     nest(spi=0x72, flags=SA_F_ACTIVE))])
+        a = nl.request(CMD_GROUP_GET, [eg])[0].get_attr(
+            'MCSEC_A_GROUP').get_attr('TX_SPI')
+        nl.request(CMD_SA_SET, [eg, ('MCSEC_A_SA', nest(
+            spi=0x71, flags=SA_F_ACTIVE | SA_F_ESN))])
+        b = nl.request(CMD_GROUP_GET, [eg])[0].get_attr(
+            'MCSEC_A_GROUP').get_attr('TX_SPI')
+        return (a, b) == (0x72, 0x71), 'TX_SPI %r then %r' % (a, b)
+    t.check('SA_SET ACTIVE on ESN SAs, with the ESN bit left out or repeated',
+            sa_set_esn)
+
+    def sa_set_esn_on():
+        eg = ('MCSEC_A_GROUP', name4('239.7.7.2'))
+        nl.request(CMD_SA_ADD, [eg, ('MCSEC_A_SA', gcm_sa(0x73))])
+        return refused(lambda: nl.request(CMD_SA_SET, [eg, ('MCSEC_A_SA', nest(
+            spi=0x73, flags=SA_F_ACTIVE | SA_F_ESN))]), errno.EINVAL,
+            'ESN is fixed when the SA is added')
+    t.check('SA_SET turning ESN on for an SA without it is refused',
+            sa_set_esn_on)
+
+    def spi_per_address():
+        for port in (7001, 7002, 7003):
+            nl.request(CMD_GROUP_ADD, [('MCSEC_A_GROUP', group4(
+                '239.7.7.3', port=port, dir=DIR_DECRYPT))])
+        d1, d2, d3 = (('MCSEC_A_GROUP', name4('239.7.7.3', p, DIR_DECRYPT))
+                      for p in (7001, 7002, 7003))
+        nl.request(CMD_SA_ADD, [d1, ('MCSEC_A_SA', gcm_sa(0x74))])
+        ok, why = refused(lambda: nl.request(CMD_SA_ADD, [
+            d2, ('MCSEC_A_SA', gcm_sa(0x74))]), errno.EEXIST,
+            'another decrypt group of this address has an SA with this SPI')
+        # other SPIs, and senders (who never look an SPI up), are fine
+        nl.request(CMD_SA_ADD, [d3, ('MCSEC_A_SA', gcm_sa(0x75))])
+        nl.request(CMD_GROUP_ADD, [('MCSEC_A_GROUP', group4('239.7.7.3'))])
+        nl.request(CMD_SA_ADD, [('MCSEC_A_GROUP', name4('239.7.7.3')),
+                                ('MCSEC_A_SA', gcm_sa(0x74))])
+        return ok, why
+    t.check('an SPI is unique per group address among decrypt groups',
+            spi_per_address)
 
     def flush():
         nl.request(CMD_FLUSH, [])

@@ -27,7 +27,7 @@
  *     MCSEC_GROUP_A_SADDR:   NLA_BINARY, 4 or 16 bytes, unicast    (optional)
  *     MCSEC_GROUP_A_PORT:    NLA_U16, UDP destination port, 0 = any
  *                            (required for TS formats)
- *     MCSEC_GROUP_A_IFINDEX: NLA_U32, input interface              (optional)
+ *     MCSEC_GROUP_A_IFINDEX: NLA_U32, input interface, must exist  (optional)
  *     MCSEC_GROUP_A_DIR:     NLA_U8, enum mcsec_dir                (required)
  *     MCSEC_GROUP_A_FORMAT:  NLA_U8, enum mcsec_format             (required)
  *     MCSEC_GROUP_A_FLAGS:   NLA_U32, MCSEC_GROUP_F_*              (optional)
@@ -55,6 +55,8 @@
  *   MCSEC_A_GROUP: NLA_NESTED { MCSEC_GROUP_A_ID or the match tuple }
  *   MCSEC_A_SA: NLA_NESTED
  *     MCSEC_SA_A_SPI:        NLA_U32, != 0                 (ESP formats)
+ *                            unique per group, and in decrypt groups per
+ *                            group address (receivers look up by it)
  *     MCSEC_SA_A_PARITY:     NLA_U8, enum mcsec_parity     (TS formats)
  *     MCSEC_SA_A_SUITE:      NLA_U8, enum mcsec_suite      (required)
  *     MCSEC_SA_A_KEY:        NLA_BINARY, exactly the suite's key length
@@ -72,6 +74,7 @@
  * MCSEC_CMD_SA_SET      (request, NLM_F_ACK)
  *   MCSEC_A_GROUP { ... }, MCSEC_A_SA { _SPI or _PARITY, [_FLAGS: ACTIVE] }
  *   Keys are immutable once installed: a KEY or SALT attribute is refused.
+ *   FLAGS may repeat the SA's ESN bit (or leave it out), not turn it on.
  *
  * MCSEC_CMD_SA_DEL      (request, NLM_F_ACK)
  *   MCSEC_A_GROUP { ... }, MCSEC_A_SA { _SPI or _PARITY }
