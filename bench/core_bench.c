@@ -5,7 +5,7 @@
  * measured in the same run (the ceiling). Bursts of 32 packets, as the DPDK
  * appliance will run them. Prints one table row per case.
  *
- *   mcsec-core-bench [--seconds S]
+ *   mcsec-core-bench [-s SECONDS]
  */
 #include <getopt.h>
 #include <intel-ipsec-mb.h>
@@ -24,7 +24,24 @@
 #define ROOM		128
 #define BUF_LEN		2048
 
-static double seconds = 0.5;
+static double seconds = 0.5;	/* per measurement, split in WINDOWS */
+
+/*
+ * The machine is shared: each measurement runs as WINDOWS short windows and
+ * the fastest one counts, for the ceiling and the core alike (a window the
+ * scheduler took the core away in is just slower).
+ */
+#define WINDOWS		10
+#define BEST(expr) ({						\
+	double _b = 1e30, _v;					\
+	double _s = seconds;					\
+	seconds = _s / WINDOWS;					\
+	for (int _w = 0; _w < WINDOWS; _w++)			\
+		if ((_v = (expr)) < _b)				\
+			_b = _v;				\
+	seconds = _s;						\
+	_b;							\
+})
 
 struct slot {
 	u8 buf[BUF_LEN];
@@ -104,24 +121,26 @@ static double ceil_gcm(IMB_MGR *mgr, u32 len)
 	return t * 1e9 / n;
 }
 
-/* CBC through the job API (1.3 has no direct CBC call): CISSA is plain CBC
- * on the full blocks, IDSA is the library's DOCSIS BPI mode, which applies
- * the same residual rule, on the whole payload. */
-static double ceil_cbc(IMB_MGR *mgr, u32 len, bool enc, bool idsa)
+/*
+ * CBC, the better of the library's two paths for it (1.3 has no direct CBC
+ * call): the job API with every lane busy, one flush per 1000 jobs, and the
+ * synchronous cipher burst API (unchecked), 112 buffers per call. CISSA is
+ * plain CBC on the full blocks; IDSA is the DOCSIS BPI job, or the burst
+ * plus one AES block (CFB) for the residual, the backend's own way.
+ */
+#define CEIL_N		112
+
+static double ceil_cbc_jobs(IMB_MGR *mgr, const u32 *ekey, const u32 *dkey,
+			    u32 len, bool enc, bool idsa)
 {
 	static u8 buf[BUF_LEN], iv[16];
-	DECLARE_ALIGNED(u32 ekey[4 * 15], 16);
-	DECLARE_ALIGNED(u32 dkey[4 * 15], 16);
-	u8 raw[16] = { 2 };
 	unsigned long n = 0;
 	double t0 = now(), t;
 
-	IMB_AES_KEYEXP_128(mgr, raw, ekey, dkey);
 	do {
 		for (int i = 0; i < 1000; i++) {
 			IMB_JOB *j = IMB_GET_NEXT_JOB(mgr);
 
-			memset(j, 0, sizeof(*j));
 			j->cipher_mode = idsa ? IMB_CIPHER_DOCSIS_SEC_BPI : IMB_CIPHER_CBC;
 			j->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
 			j->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
@@ -133,14 +152,69 @@ static double ceil_cbc(IMB_MGR *mgr, u32 len, bool enc, bool idsa)
 			j->iv_len_in_bytes = 16;
 			j->src = buf;
 			j->dst = buf;
+			j->cipher_start_src_offset_in_bytes = 0;
 			j->msg_len_to_cipher_in_bytes = idsa ? len : len - len % 16;
+			j->hash_start_src_offset_in_bytes = 0;
+			j->msg_len_to_hash_in_bytes = 0;
 			IMB_SUBMIT_JOB(mgr);
 		}
 		while (IMB_FLUSH_JOB(mgr))
 			;
 		n += 1000;
-	} while ((t = now() - t0) < seconds);
+	} while ((t = now() - t0) < seconds / 2);
 	return t * 1e9 / n;
+}
+
+static double ceil_cbc_burst(IMB_MGR *mgr, const u32 *ekey, const u32 *dkey,
+			     u32 len, bool enc, bool idsa)
+{
+	static u8 buf[CEIL_N][BUF_LEN / 8], iv[16];
+	static IMB_JOB jobs[CEIL_N];
+	u32 full = len - len % 16;
+	unsigned long n = 0;
+	double t0 = now(), t;
+
+	for (int k = 0; k < CEIL_N; k++) {
+		jobs[k].enc_keys = ekey;
+		jobs[k].dec_keys = dkey;
+		jobs[k].key_len_in_bytes = IMB_KEY_128_BYTES;
+		jobs[k].iv = iv;
+		jobs[k].iv_len_in_bytes = 16;
+		jobs[k].src = buf[k];
+		jobs[k].dst = buf[k];
+		jobs[k].cipher_start_src_offset_in_bytes = 0;
+		jobs[k].msg_len_to_cipher_in_bytes = full;
+	}
+	do {
+		for (int i = 0; i < 10; i++) {
+			if (idsa && !enc && len % 16)
+				for (int k = 0; k < CEIL_N; k++)
+					IMB_AES128_CFB_ONE(mgr, buf[k] + full, buf[k] + full,
+							   buf[k] + full - 16, ekey, len % 16);
+			IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, CEIL_N, IMB_CIPHER_CBC,
+							enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT,
+							IMB_KEY_128_BYTES);
+			if (idsa && enc && len % 16)
+				for (int k = 0; k < CEIL_N; k++)
+					IMB_AES128_CFB_ONE(mgr, buf[k] + full, buf[k] + full,
+							   buf[k] + full - 16, ekey, len % 16);
+		}
+		n += 10 * CEIL_N;
+	} while ((t = now() - t0) < seconds / 2);
+	return t * 1e9 / n;
+}
+
+static double ceil_cbc(IMB_MGR *mgr, u32 len, bool enc, bool idsa)
+{
+	DECLARE_ALIGNED(u32 ekey[4 * 15], 16);
+	DECLARE_ALIGNED(u32 dkey[4 * 15], 16);
+	u8 raw[16] = { 2 };
+	double a, b;
+
+	IMB_AES_KEYEXP_128(mgr, raw, ekey, dkey);
+	a = ceil_cbc_jobs(mgr, ekey, dkey, len, enc, idsa);
+	b = ceil_cbc_burst(mgr, ekey, dkey, len, enc, idsa);
+	return a < b ? a : b;
 }
 
 /* ---- through the core ---- */
@@ -198,44 +272,50 @@ static double bench_esp(struct mc_crypto *c, struct mc_esp_sa *sa,
 	return t * 1e9 / n;
 }
 
+/* A burst of 32 datagrams, one mc_crypto_run for all their jobs, as the
+ * appliance runs them. */
 static double bench_ts(struct mc_crypto *c, const struct mc_ts_cfg *cfg,
 		       const struct mc_key *key, bool descramble)
 {
-	static struct slot s;
-	static struct mc_job jobs[MC_TS_MAX_PER_DGRAM];
+	static struct slot s[BURST];
+	static struct mc_job jobs[BURST * MC_TS_MAX_PER_DGRAM];
 	const void *keys[2] = { key, key };
 	struct mc_ts_tally tally;
 	unsigned long n = 0;
-	u32 nj;
+	u32 nj, total;
 	double t0, t;
-	u8 *p;
 
-	reset_slot(&s, 12 + 7 * MC_TS_PKT_LEN, true);
-	p = s.pkt.data + 28;
-	if (descramble) {
-		mc_ts_scramble(cfg, p, 12 + 7 * MC_TS_PKT_LEN, MCSEC_PARITY_EVEN,
-			       key, jobs, &nj, &tally);
-		mc_crypto_run(c, jobs, nj);
+	for (int i = 0; i < BURST; i++) {
+		reset_slot(&s[i], 12 + 7 * MC_TS_PKT_LEN, true);
+		if (descramble) {
+			mc_ts_scramble(cfg, s[i].pkt.data + 28, 12 + 7 * MC_TS_PKT_LEN,
+				       MCSEC_PARITY_EVEN, key, jobs, &nj, &tally);
+			mc_crypto_run(c, jobs, nj);
+		}
 	}
 	t0 = now();
 	do {
+		total = 0;
 		for (int i = 0; i < BURST; i++) {
+			u8 *p = s[i].pkt.data + 28;
+
 			/* Re-mark the packets so every round does the same work:
 			 * the cipher output is not checked here, test_ts does. */
 			if (descramble) {
 				for (int k = 0; k < 7; k++)
 					p[12 + k * MC_TS_PKT_LEN + 3] |= 0x80;
 				mc_ts_descramble(cfg, p, 12 + 7 * MC_TS_PKT_LEN,
-						 keys, jobs, &nj, &tally);
+						 keys, jobs + total, &nj, &tally);
 			} else {
 				for (int k = 0; k < 7; k++)
 					p[12 + k * MC_TS_PKT_LEN + 3] &= 0x3f;
 				mc_ts_scramble(cfg, p, 12 + 7 * MC_TS_PKT_LEN,
-					       MCSEC_PARITY_EVEN, key, jobs,
+					       MCSEC_PARITY_EVEN, key, jobs + total,
 					       &nj, &tally);
 			}
-			mc_crypto_run(c, jobs, nj);
+			total += nj;
 		}
+		mc_crypto_run(c, jobs, total);
 		n += BURST;
 	} while ((t = now() - t0) < seconds);
 	return t * 1e9 / n;
@@ -278,23 +358,23 @@ int main(int argc, char **argv)
 	/* ESP tunnel: the cipher runs over inner IP packet + trailer. */
 	for (u32 payload = 64; payload <= 1316; payload += 1316 - 64) {
 		u32 inner = 28 + payload, clen = (inner + 2 + 3) / 4 * 4;
-		double ce = ceil_gcm(mgr, clen);
+		double ce = BEST(ceil_gcm(mgr, clen));
 		char name[64];
 
 		snprintf(name, sizeof(name), "esp aes128-gcm encap %u", payload);
-		report(name, inner, bench_esp(c, &sa, payload, false), ce);
+		report(name, inner, BEST(bench_esp(c, &sa, payload, false)), ce);
 		snprintf(name, sizeof(name), "esp aes128-gcm decap %u", payload);
-		report(name, inner, bench_esp(c, &sa, payload, true), ce);
+		report(name, inner, BEST(bench_esp(c, &sa, payload, true)), ce);
 	}
 	/* TS: 7 payloads of 184 bytes; CISSA ciphers 176 of them, IDSA all. */
 	report("ts cissa scramble 7x188", 7 * 188,
-	       bench_ts(c, &cissa, cbc, false), 7 * ceil_cbc(mgr, 184, true, false));
+	       BEST(bench_ts(c, &cissa, cbc, false)), 7 * BEST(ceil_cbc(mgr, 184, true, false)));
 	report("ts cissa descramble 7x188", 7 * 188,
-	       bench_ts(c, &cissa, cbc, true), 7 * ceil_cbc(mgr, 184, false, false));
+	       BEST(bench_ts(c, &cissa, cbc, true)), 7 * BEST(ceil_cbc(mgr, 184, false, false)));
 	report("ts idsa scramble 7x188", 7 * 188,
-	       bench_ts(c, &idsa, cbc, false), 7 * ceil_cbc(mgr, 184, true, true));
+	       BEST(bench_ts(c, &idsa, cbc, false)), 7 * BEST(ceil_cbc(mgr, 184, true, true)));
 	report("ts idsa descramble 7x188", 7 * 188,
-	       bench_ts(c, &idsa, cbc, true), 7 * ceil_cbc(mgr, 184, false, true));
+	       BEST(bench_ts(c, &idsa, cbc, true)), 7 * BEST(ceil_cbc(mgr, 184, false, true)));
 	mc_key_free(gcm);
 	mc_key_free(cbc);
 	mc_crypto_free(c);
