@@ -1,7 +1,8 @@
 #!/bin/sh
-# The DPDK appliance on one worker lcore (net_ring in, net_null out), next to
-# the raw intel-ipsec-mb ceiling measured in the same run. Needs 2 lcores:
-# the main one generates the traffic. Uses hugepages when some are reserved
+# The DPDK appliance's burst loop (net_ring in, net_null out) on 1 and on 2
+# lcores, each generating its own traffic, next to the raw intel-ipsec-mb
+# ceiling measured in the same run. BENCH_SECONDS per run, BENCH_REPS runs
+# per case (the best counts). Uses hugepages when some are reserved
 # (echo 256 > /proc/sys/vm/nr_hugepages), otherwise runs without them.
 set -e
 cd "$(dirname "$0")/.."
@@ -17,4 +18,4 @@ else
 fi
 # shellcheck disable=SC2086
 exec "$bin" $mem --no-pci --no-telemetry -l 0,1 --vdev net_null0 \
-	--log-level 'lib.*:error' -- -s "${BENCH_SECONDS:-1}"
+	--log-level 'lib.*:error' -- -s "${BENCH_SECONDS:-0.5}" -r "${BENCH_REPS:-3}"
