@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * rotation.c: hitless key rotation, one state machine per group.
+ *
+ *   IDLE        the senders use cur; at rekey-at (or on a revocation):
+ *   DISTRIBUTE  next drawn and saved, then sent to every member (senders
+ *               install it unused); wait until every configured member
+ *               acknowledged it, at most ack-timeout;
+ *   SWITCH      next becomes cur (saved), the senders are told to switch;
+ *               wait for their acks, at most ack-timeout;
+ *   GRACE       old is kept for the packets still in flight, grace long;
+ *   -> IDLE     old retired everywhere.
+ *
+ * Receivers therefore hold a key before any sender uses it, and keep the
+ * old one until nothing sent with it can still arrive: no packet is lost.
+ * Every phase change is written to the state file before any member hears
+ * of it, so a server killed at any point resumes the same rotation with
+ * the same keys. A revocation asks for a rotation at once: the one under
+ * way (which the revoked member may have seen) is finished without grace
+ * and a fresh one follows.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "libmcsec.h"
+#include "log.h"
+#include "server.h"
+
+static const struct cfg_group *cfg_of(struct server *s, const struct gstate *g)
+{
+	return config_group(&s->cfg, g->name);
+}
+
+/* Configured members of g with the role (0: any role). */
+static int configured(struct server *s, const struct cfg_group *cg, uint8_t role)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->cfg.nmembers; i++) {
+		uint8_t r = config_role(&s->cfg, cg, &s->cfg.members[i]);
+
+		if (r && (!role || r == role))
+			n++;
+	}
+	return n;
+}
+
+/* Connected members of g (with the role) that acked epoch (as active). */
+static int acked(struct server *s, const struct gstate *g, uint8_t role, uint64_t epoch,
+		 bool active)
+{
+	int n = 0;
+
+	for (struct session *se = s->sessions; se; se = se->next) {
+		struct membership *m = se->hello && !se->c.closed ? session_membership(se, g) : NULL;
+
+		if (m && (!role || m->role == role) && (active ? m->active : m->acked) >= epoch)
+			n++;
+	}
+	return n;
+}
+
+static void describe(const struct gkey *k, char *out, size_t len)
+{
+	if (k->parity)
+		snprintf(out, len, "epoch %" PRIu64 " parity %s", k->epoch,
+			 mcsec_parity_name(k->parity));
+	else
+		snprintf(out, len, "epoch %" PRIu64 " spi 0x%08x", k->epoch, k->spi);
+}
+
+int rotation_init_group(struct server *s, struct gstate *g, const struct cfg_group *cg)
+{
+	int64_t now = wall_ms();
+	char what[64];
+	int ret;
+
+	if (!g->cur.set) {
+		ret = keystore_new_key(g, &g->cur);
+		if (ret < 0) {
+			log_err("group %s: no key: %s", g->name, strerror(-ret));
+			return ret;
+		}
+		g->cur.created = now;
+		g->phase = PH_IDLE;
+		g->rekey_at = now + (int64_t)cg->rekey * 1000;
+		describe(&g->cur, what, sizeof(what));
+		log_info("group %s: first key, %s", g->name, what);
+		s->dirty = true;
+	}
+	if (!g->rekey_at) {
+		g->rekey_at = now + (int64_t)cg->rekey * 1000;
+		s->dirty = true;
+	}
+	return 0;
+}
+
+void rotation_request(struct server *s, struct gstate *g, const char *why)
+{
+	log_info("group %s: rotation at once: %s", g->name, why);
+	g->pending = true;
+	s->dirty = true;
+}
+
+/* Sends k to every member of g (never to one that lost it). */
+static int send_all(struct server *s, struct gstate *g, uint8_t role, uint8_t type,
+		    const struct gkey *k)
+{
+	int n = 0;
+
+	for (struct session *se = s->sessions; se; se = se->next) {
+		struct membership *m = se->hello && !se->c.closed ? session_membership(se, g) : NULL;
+
+		if (!m || (role && m->role != role))
+			continue;
+		if (type == MCSECD_MSG_KEY)
+			send_key(s, se, g, k, false);
+		else
+			send_name(s, se, type, g, k);
+		n++;
+	}
+	return n;
+}
+
+static void start(struct server *s, struct gstate *g, const struct cfg_group *cg)
+{
+	bool revocation = g->pending;
+	int64_t now = wall_ms();
+	char what[64];
+	int ret, n;
+
+	ret = keystore_new_key(g, &g->next);
+	if (ret < 0) {
+		log_err("group %s: no new key: %s", g->name, strerror(-ret));
+		g->rekey_at = now + 5000;
+		return;
+	}
+	g->next.created = now;
+	g->phase = PH_DISTRIBUTE;
+	g->deadline = now + s->cfg.server.ack_timeout_ms;
+	g->pending = false;
+	s->dirty = true;
+	server_save(s);
+	if (s->dirty) {
+		/* not on disk: a restart would lose it, so nobody may have it */
+		gkey_wipe(&g->next);
+		g->phase = PH_IDLE;
+		g->pending = revocation;
+		g->rekey_at = now + 5000;
+		return;
+	}
+	n = send_all(s, g, 0, MCSECD_MSG_KEY, &g->next);
+	describe(&g->next, what, sizeof(what));
+	log_info("group %s: rotation %" PRIu64 " (%s): %s sent to %d of %d members",
+		 g->name, g->rotations + 1, revocation ? "revocation" : "scheduled", what, n,
+		 configured(s, cg, 0));
+}
+
+static void to_switch(struct server *s, struct gstate *g, const struct cfg_group *cg,
+		      bool timed_out)
+{
+	int64_t now = wall_ms();
+	char what[64];
+	int n;
+
+	if (timed_out)
+		log_warn("group %s: %d of %d members acknowledged epoch %" PRIu64
+			 " within ack-timeout; switching", g->name,
+			 acked(s, g, 0, g->next.epoch, false), configured(s, cg, 0), g->next.epoch);
+	gkey_wipe(&g->old);
+	g->old = g->cur;
+	g->cur = g->next;
+	gkey_wipe(&g->next);
+	g->phase = PH_SWITCH;
+	g->deadline = now + s->cfg.server.ack_timeout_ms;
+	s->dirty = true;
+	server_save(s);
+	n = send_all(s, g, MCSEC_DIR_ENCRYPT, MCSECD_MSG_SWITCH, &g->cur);
+	describe(&g->cur, what, sizeof(what));
+	log_info("group %s: %d sender%s told to switch to %s", g->name, n, n == 1 ? "" : "s",
+		 what);
+}
+
+static void to_grace(struct server *s, struct gstate *g, const struct cfg_group *cg,
+		     bool timed_out)
+{
+	int64_t now = wall_ms();
+
+	if (timed_out)
+		log_warn("group %s: %d of %d senders switched within ack-timeout", g->name,
+			 acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true),
+			 configured(s, cg, MCSEC_DIR_ENCRYPT));
+	g->phase = PH_GRACE;
+	g->deadline = now + s->cfg.server.grace_ms;
+	g->rekey_at = now + (int64_t)cg->rekey * 1000;
+	g->rotations++;
+	s->dirty = true;
+	server_save(s);
+}
+
+static void to_idle(struct server *s, struct gstate *g)
+{
+	char what[64];
+
+	if (g->old.set) {
+		send_all(s, g, 0, MCSECD_MSG_RETIRE, &g->old);
+		describe(&g->old, what, sizeof(what));
+		log_info("group %s: rotation %" PRIu64 " done, %s retired", g->name,
+			 g->rotations, what);
+	}
+	gkey_wipe(&g->old);
+	g->phase = PH_IDLE;
+	s->dirty = true;
+	server_save(s);
+}
+
+static int64_t step(struct server *s, struct gstate *g, int64_t now)
+{
+	const struct cfg_group *cg = cfg_of(s, g);
+
+	if (!cg)
+		return INT64_MAX;
+	switch (g->phase) {
+	case PH_IDLE:
+		if (g->pending || now >= g->rekey_at)
+			start(s, g, cg);
+		return g->phase == PH_IDLE ? g->rekey_at : now;
+	case PH_DISTRIBUTE:
+		if (acked(s, g, 0, g->next.epoch, false) >= configured(s, cg, 0))
+			to_switch(s, g, cg, false);
+		else if (now >= g->deadline)
+			to_switch(s, g, cg, true);
+		return g->phase == PH_DISTRIBUTE ? g->deadline : now;
+	case PH_SWITCH:
+		if (acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true) >=
+		    configured(s, cg, MCSEC_DIR_ENCRYPT))
+			to_grace(s, g, cg, false);
+		else if (now >= g->deadline)
+			to_grace(s, g, cg, true);
+		return g->phase == PH_SWITCH ? g->deadline : now;
+	case PH_GRACE:
+		/* a revocation does not wait: the old key is known to the member gone */
+		if (g->pending || now >= g->deadline)
+			to_idle(s, g);
+		return g->phase == PH_GRACE ? g->deadline : now;
+	}
+	return INT64_MAX;
+}
+
+int64_t rotation_tick(struct server *s)
+{
+	int64_t now = wall_ms(), next = INT64_MAX;
+
+	for (int i = 0; i < s->ks.n; i++) {
+		int64_t t = step(s, &s->ks.g[i], now);
+
+		if (t < next)
+			next = t;
+	}
+	if (next == INT64_MAX)
+		return 1000;
+	return next <= now ? 0 : next - now;
+}
