@@ -27,12 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy;
 	int len;
 
-	copy = malloc(size ? size : 1);
+	copy = malloc(size + 1);
 	if (!copy)
 		return 0;
-	memcpy(copy, data, size);
-	(void)proto_frame_len(copy, size);
-	if (proto_parse(copy, size, &m, err, sizeof(err)) < 0) {
+	memcpy(copy + 1, data, size);
+	(void)proto_frame_len(copy + 1, size);
+	if (proto_parse(copy + 1, size, &m, err, sizeof(err)) < 0) {
 		for (size_t i = 0; i < sizeof(m); i++)
 			if (((uint8_t *)&m)[i])
 				__builtin_trap();

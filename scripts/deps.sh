@@ -5,7 +5,7 @@ set -e
 pkgs="
 build-essential make pkg-config meson ninja-build sparse
 linux-headers-amd64 kmod
-libipsec-mb-dev libssl-dev libpcap-dev libmnl-dev
+libipsec-mb-dev libssl-dev openssl libpcap-dev libmnl-dev
 clang libclang-rt-14-dev llvm
 python3 python3-scapy
 qemu-system-x86 busybox-static cpio iproute2 tcpdump

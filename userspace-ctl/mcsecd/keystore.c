@@ -232,7 +232,7 @@ static int hexval(char c)
 
 static int parse_key_line(struct gstate *g, const char *line)
 {
-	char slot[8], hex[2 * MCSECD_KEYMAT_MAX + 2];
+	char slot[8], hex[2 * MCSECD_KEYMAT_MAX + 3];
 	unsigned parity;
 	struct gkey k = { .set = true };
 	struct gkey *dst;

@@ -56,7 +56,7 @@ struct member {
 	struct config *cfg;
 	struct fastpath fp;
 	struct conn c;
-	bool connected, synced;
+	bool welcomed, synced;
 	int server;		/* index of the server in use */
 	const char *server_name;
 	int sigfd;
@@ -299,6 +299,7 @@ static int on_msg(struct conn *c, struct proto_msg *m, void *arg)
 	switch (m->type) {
 	case MCSECD_MSG_WELCOME:
 		log_info("connected to %s as %s", mb->server_name, m->identity);
+		mb->welcomed = true;
 		return 0;
 	case MCSECD_MSG_SYNCED:
 		on_synced(mb);
@@ -445,7 +446,7 @@ static void session(struct member *mb, SSL_CTX *ctx)
 		for (int j = 0; j < mb->groups[i].nkeys; j++)
 			mb->groups[i].keys[j].seen = false;
 	}
-	mb->synced = false;
+	mb->synced = mb->welcomed = false;
 	while (!mb->stop) {
 		r = conn_read(&mb->c, on_msg, mb, err, sizeof(err));
 		if (r == -2)
@@ -457,7 +458,9 @@ static void session(struct member *mb, SSL_CTX *ctx)
 			break;
 		wait_io(mb, 1000);
 	}
-	if (!mb->stop)
+	if (!mb->stop && !mb->welcomed)
+		log_rl(LOG_WARN, "server %s refused this member: %s", name, err);
+	else if (!mb->stop)
 		log_warn("server %s lost (%s): forwarding goes on with the current keys",
 			 name, r == -2 ? "protocol error" : err);
 out:

@@ -120,8 +120,8 @@ testset)
 		issue "$dir" "$n" "$n" client
 	done
 	issue "$dir" intruder intruder client
-	issue "$dir" expired edge1 client 200101000000Z 210101000000Z
-	issue "$dir" notyet edge1 client 990101000000Z 991231000000Z
+	issue "$dir" expired edge1 client 20200101000000Z 20210101000000Z
+	issue "$dir" notyet edge1 client 20990101000000Z 21001231000000Z
 	gencrl "$dir"
 	# the same CN from a CA the server does not trust
 	mkdir -p "$dir/other"

@@ -289,8 +289,8 @@ static int next_attr(const void *buf, size_t len, size_t *off,
 	return 0;
 }
 
-int proto_parse(const void *buf, size_t len, struct proto_msg *m,
-		char *err, size_t elen)
+static int parse_aligned(const void *buf, size_t len, struct proto_msg *m,
+			 char *err, size_t elen)
 {
 	const struct nlmsghdr *nlh = buf;
 	const struct genlmsghdr *gh;
@@ -340,6 +340,29 @@ int proto_parse(const void *buf, size_t len, struct proto_msg *m,
 	return 0;
 wipe:
 	proto_wipe(m);
+	return ret;
+}
+
+/* The bytes may sit anywhere in a stream buffer: they are parsed from an
+ * aligned copy, which is wiped afterwards (it may hold a key). */
+int proto_parse(const void *buf, size_t len, struct proto_msg *m,
+		char *err, size_t elen)
+{
+	union {
+		struct nlmsghdr h;
+		uint64_t align;
+		uint8_t b[MCSECD_MSG_MAX];
+	} copy;
+	int ret;
+
+	if (len < MCSECD_MSG_MIN || len > MCSECD_MSG_MAX) {
+		memset(m, 0, sizeof(*m));
+		return fail(err, elen, EMSGSIZE, "message of %zu bytes, limits [%u, %u]",
+			    len, MCSECD_MSG_MIN, MCSECD_MSG_MAX);
+	}
+	memcpy(copy.b, buf, len);
+	ret = parse_aligned(copy.b, len, m, err, elen);
+	explicit_bzero(copy.b, len);
 	return ret;
 }
 

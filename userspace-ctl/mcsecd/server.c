@@ -283,9 +283,9 @@ static int on_ack(struct server *s, struct session *se, const struct proto_msg *
 		if (se->sent[i].seq == m->ack_seq)
 			break;
 	if (i == se->nsent) {
-		log_rl(LOG_WARN, "member %s: protocol error: ack of unknown message %u",
-		       se->member, m->ack_seq);
-		return -1;
+		log_rl(LOG_WARN, "refused %s (%s): protocol error: ack of unknown message %u",
+		       se->c.peer, se->member, m->ack_seq);
+		return -3;
 	}
 	e = se->sent[i];
 	se->sent[i] = se->sent[--se->nsent];
@@ -322,7 +322,7 @@ static int on_msg(struct conn *c, struct proto_msg *m, void *arg)
 		return on_ack(s, se, m);
 	log_rl(LOG_WARN, "refused %s (%s): protocol error: unexpected %s", c->peer,
 	       se->member[0] ? se->member : "unidentified", proto_msg_name(m->type));
-	return -1;
+	return -3;	/* logged: close */
 }
 
 /* After the handshake: which configured member this certificate is. */
@@ -350,7 +350,7 @@ static int identify(struct server *s, struct session *se)
 
 static void on_session(struct server *s, struct session *se, uint32_t events)
 {
-	char err[300];
+	char err[300] = "";
 	int r;
 
 	if (se->c.closed)
@@ -378,7 +378,7 @@ static void on_session(struct server *s, struct session *se, uint32_t events)
 		log_rl(LOG_WARN, "refused %s (%s): protocol error: %s", se->c.peer,
 		       se->member[0] ? se->member : "unidentified", err);
 	if (r || se->c.closed) {
-		session_close(s, se, r == -2 ? "protocol error" : err);
+		session_close(s, se, r <= -2 ? "protocol error" : err[0] ? err : "closed");
 		return;
 	}
 	conn_flush(&se->c);

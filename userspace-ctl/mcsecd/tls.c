@@ -144,6 +144,9 @@ static void add_ident(char ident[][MCSECD_TEXT_MAX + 1], int *n, int max,
 {
 	if (*n >= max || len <= 0 || len > MCSECD_TEXT_MAX || memchr(s, 0, len))
 		return;
+	for (int i = 0; i < *n; i++)
+		if (!strncmp(ident[i], (const char *)s, len) && !ident[i][len])
+			return;	/* the CN again as a DNS name */
 	memcpy(ident[*n], s, len);
 	ident[*n][len] = 0;
 	(*n)++;
@@ -300,7 +303,7 @@ int conn_flush(struct conn *c)
 {
 	size_t off = 0;
 
-	if (!c->handshaken) {
+	if (!c->handshaken || !c->wlen) {
 		c->want_write = c->wlen > 0;
 		return 0;
 	}

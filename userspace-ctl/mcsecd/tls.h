@@ -40,7 +40,7 @@ struct conn {
 	bool handshaken, closed;
 	bool want_write;		/* the socket must be polled for output */
 	char peer[64];			/* address:port, for logs */
-	uint8_t rbuf[MCSECD_MSG_MAX];
+	uint8_t rbuf[MCSECD_MSG_MAX] __attribute__((aligned(8)));
 	size_t rlen;
 	uint8_t *wbuf;			/* pending output, wiped as it leaves */
 	size_t wlen, wcap;
