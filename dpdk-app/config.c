@@ -183,6 +183,7 @@ static bool do_group(struct cfg_ctx *c, char **t, int n)
 	g = mcd_group_new(c->err, c->errlen);
 	if (!g)
 		return false;
+	c->g = g;	/* discarded by mcd_config_load if never committed */
 	if (!parse_group_addr(c, t[1], g))
 		return false;
 	if (!strcmp(t[2], "encrypt"))
@@ -353,5 +354,7 @@ bool mcd_config_load(const char *path, char *err, size_t errlen)
 	fclose(f);
 	if (ok && c.g)
 		ok = mcd_group_commit(c.g, err, errlen);
+	if (!ok && c.g && !c.g->committed)
+		mcd_group_discard(c.g);
 	return ok;
 }

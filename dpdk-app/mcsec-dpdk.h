@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include <rte_common.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
 #include "compat.h"
@@ -39,6 +40,7 @@
 #define MCD_MAX_SAS		4	/* per ESP group: rotation needs 2 */
 #define MCD_L2_MAX		22	/* Ethernet + two VLAN tags */
 #define MCD_KEY_MAX		36	/* 32-byte key + 4-byte salt */
+#define MCD_PID_MAX		0x1ffe	/* 0x1fff is the null packet */
 /* Jobs of one burst: one per ESP packet, one per TS packet of a datagram. */
 #define MCD_JOBS		(MCD_BURST * MC_TS_MAX_PER_DGRAM)
 
@@ -86,6 +88,17 @@ struct mcd_group_ops {
 		       struct mcd_sa *sa, struct mcd_slot **s, u32 n);
 };
 
+/* Lifetime limits, 0 = unlimited (MCSEC_LIFETIME_A_*). */
+struct mcd_lifetime {
+	u64 packets, bytes, seconds;
+};
+
+/* mcd_sa.events: what the control side already said about the SA. */
+enum {
+	MCD_SA_SOFT_SENT = 1 << 0,
+	MCD_SA_EXHAUSTED_SENT = 1 << 1,
+};
+
 struct mcd_sa {
 	/* The sender's next sequence number: a burst reserves its block
 	 * with one atomic add, so lcores never share a number. */
@@ -97,33 +110,13 @@ struct mcd_sa {
 	u32 spi;
 	u8 parity;			/* TS SAs: enum mcsec_parity */
 	u8 suite;
-	u32 flags;			/* MCSEC_SA_F_* */
+	u32 flags;			/* MCSEC_SA_F_ESN (ACTIVE is the group's) */
 	u32 replay_window;
-};
-
-struct mcd_group {
-	u32 id;				/* 1.. */
-	u32 slot;			/* index of its counter row */
-	u8 family;
-	u8 daddr[16];
-	bool have_saddr;
-	u8 saddr[16];
-	u16 port;
-	u8 dir;				/* enum mcsec_dir */
-	u8 format;			/* enum mcsec_format */
-	u32 flags;			/* MCSEC_GROUP_F_* */
-	const struct mcd_group_ops *ops;
-	/* ESP */
-	struct mcd_sa *sas[MCD_MAX_SAS];
-	u32 nsas;
-	struct mcd_sa *tx_sa;		/* encrypt: the active SA, or NULL */
-	/* TS */
-	struct mc_ts_cfg ts;
-	bool have_pids;
-	u8 pid_map[MC_TS_PID_MAP_BYTES];
-	struct mcd_sa *parity_sa[2];	/* even, odd */
-	u8 tx_parity;			/* enum mcsec_parity */
-	char name[96];			/* "239.1.2.3:5004 encrypt esp-tunnel" */
+	/* Control side only (main lcore): lifetimes and their events. */
+	struct mcd_lifetime soft, hard;
+	u64 seq0;			/* first number sent: packets = seq - seq0 */
+	u64 added;			/* mcd_now() when installed */
+	u32 events;			/* MCD_SA_* */
 };
 
 /* The key of the group hash. Zeroed before filling: it is hashed whole. */
@@ -136,11 +129,60 @@ struct mcd_gkey {
 	u8 pad[3];
 };
 
+struct mcd_group {
+	u32 id;				/* 1.., unique while it exists */
+	u32 slot;			/* index of its counter row */
+	u8 family;
+	u8 daddr[16];
+	bool have_saddr;
+	u8 saddr[16];
+	u16 port;
+	u8 dir;				/* enum mcsec_dir */
+	u8 format;			/* enum mcsec_format */
+	u32 flags;			/* MCSEC_GROUP_F_* */
+	const struct mcd_group_ops *ops;
+	/*
+	 * Read by the workers without locks: every pointer below is stored
+	 * with release and loaded with acquire semantics, and an object
+	 * unpublished from here is freed only after an RCU grace period.
+	 */
+	struct mcd_sa *sas[MCD_MAX_SAS];	/* ESP: any slot; TS: unused */
+	u32 nsas;				/* writer side count */
+	struct mcd_sa *tx_sa;		/* encrypt: the active SA, or NULL */
+	/* TS */
+	struct mc_ts_cfg ts;
+	bool have_pids;
+	u8 pid_map[MC_TS_PID_MAP_BYTES];
+	u16 *pids;			/* the list as given, for dumps */
+	u32 npids;
+	struct mcd_sa *parity_sa[2];	/* even, odd */
+	u8 tx_parity;			/* enum mcsec_parity, 0: none */
+	/* The hash keys the group is published under (writer side). */
+	struct mcd_gkey keys[2];
+	u32 nkeys;
+	bool committed;
+	char name[96];			/* "239.1.2.3:5004 encrypt esp-tunnel" */
+};
+
+/*
+ * The tables. Workers only look groups up in the hash (lock-free reader
+ * concurrency) and follow the group's SA pointers; every change is made by
+ * the main lcore (configuration file, control socket, lifetimes), which
+ * unpublishes an object, waits for the workers' quiescent states
+ * (rte_rcu_qsbr) and only then wipes and frees it. `lock` orders the main
+ * lcore's changes to groups[] against the telemetry thread's reads.
+ */
 struct mcd_tables {
 	struct rte_hash *hash;
-	struct mcd_group *groups[MCD_MAX_GROUPS];
+	struct mcd_group *groups[MCD_MAX_GROUPS];	/* ascending ID */
 	u32 ngroups;
+	u32 next_id;
+	bool slot_used[MCD_MAX_GROUPS + 1];
+	u64 retired[MCD_NSTATS];	/* counters of deleted groups */
+	u32 genid;			/* bumped by every change */
 	struct mc_crypto *keyeng;	/* expands keys (main lcore only) */
+	struct rte_rcu_qsbr *qsbr;
+	rte_spinlock_t lock;
 };
 
 extern struct mcd_tables mcd_tab;
@@ -148,14 +190,48 @@ extern struct mcd_tables mcd_tab;
 bool mcd_tables_init(char *err, size_t errlen);
 void mcd_tables_free(void);
 struct mcd_group *mcd_group_new(char *err, size_t errlen);
-/* Checks the group, chooses its operations and inserts it in the hash. */
+/* Frees a group that was never committed (and its SAs). */
+void mcd_group_discard(struct mcd_group *g);
+/* Checks the group, chooses its operations, gives it an ID and a counter
+ * row and publishes it in the hash. */
 bool mcd_group_commit(struct mcd_group *g, char *err, size_t errlen);
+/* Unpublishes a committed group, waits a grace period, frees it. */
+void mcd_group_del(struct mcd_group *g);
+/* Several at once: one grace period for all of them. */
+void mcd_groups_del(struct mcd_group **gs, u32 n);
+struct mcd_group *mcd_group_by_id(u32 id);
+/* Sets MCSEC_GROUP_F_* (REQUIRED claims or frees the cleartext key). */
+bool mcd_group_set_flags(struct mcd_group *g, u32 flags, char *err,
+			 size_t errlen);
+/* The same, 0 or -errno (EEXIST, ENOSPC, EINVAL), for the control socket. */
+int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen);
 /* Adds an SA to g from raw key material (wiped by the caller). */
+int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
+		  const struct mcd_key_material *km, char *err, size_t errlen);
 bool mcd_sa_add(struct mcd_group *g, const struct mcd_sa *tmpl,
 		const struct mcd_key_material *km, char *err, size_t errlen);
+/* Unpublishes an SA (the sender fails closed if it was active), waits a
+ * grace period, wipes and frees it. */
+void mcd_sa_del(struct mcd_group *g, struct mcd_sa *sa);
 struct mcd_sa *mcd_sa_by_spi(const struct mcd_group *g, u32 spi);
+struct mcd_sa *mcd_sa_by_parity(const struct mcd_group *g, u8 parity);
+bool mcd_sa_is_active(const struct mcd_group *g, const struct mcd_sa *sa);
+/* The sender switches to sa (NULL: stops, fails closed). */
+void mcd_group_set_tx(struct mcd_group *g, struct mcd_sa *sa);
 void mcd_gkey_fill(struct mcd_gkey *k, u8 family, const u8 *addr, u8 proto,
 		   u8 dir, u16 port);
+/* Workers' side of RCU: register and go online before the first lookup,
+ * report a quiescent state once per poll loop (no group or SA pointer is
+ * held across it), go offline when leaving. */
+void mcd_rcu_worker_start(u32 index);
+void mcd_rcu_worker_stop(u32 index);
+static inline void mcd_rcu_quiescent(u32 index)
+{
+	rte_rcu_qsbr_quiescent(mcd_tab.qsbr, index);
+}
+/* Seconds of a monotonic clock (lifetimes). */
+u64 mcd_now(void);
+bool mcd_format_is_esp(u8 format);
 
 const char *mcd_format_name(u8 format);
 const char *mcd_suite_name(u8 suite);
@@ -185,6 +261,13 @@ static inline void mcd_count(u64 *rows, u32 slot, int stat, u64 v)
 }
 /* Sum of one counter over every lcore (racy reads of 64-bit words). */
 u64 mcd_stats_sum(u32 slot, int stat);
+/* One row summed over the lcores. */
+void mcd_stats_row(u32 slot, u64 out[MCD_NSTATS]);
+/* Every counter of the appliance: row 0, every group, deleted groups. */
+void mcd_stats_total(u64 out[MCD_NSTATS]);
+/* A deleted group's row (after its grace period): added to the totals
+ * and zeroed for the next group. Under mcd_tab.lock. */
+void mcd_stats_retire(u32 slot);
 void mcd_stats_print(FILE *f);
 
 /* ---- port.c -------------------------------------------------------------- */

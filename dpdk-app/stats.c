@@ -41,6 +41,42 @@ u64 mcd_stats_sum(u32 slot, int stat)
 	return sum;
 }
 
+void mcd_stats_row(u32 slot, u64 out[MCD_NSTATS])
+{
+	for (int st = 0; st < MCD_NSTATS; st++)
+		out[st] = mcd_stats_sum(slot, st);
+}
+
+void mcd_stats_total(u64 out[MCD_NSTATS])
+{
+	u64 row[MCD_NSTATS];
+
+	memcpy(out, mcd_tab.retired, sizeof(mcd_tab.retired));
+	for (u32 slot = 0; slot <= MCD_MAX_GROUPS; slot++) {
+		if (slot && !mcd_tab.slot_used[slot])
+			continue;
+		mcd_stats_row(slot, row);
+		for (int st = 0; st < MCD_NSTATS; st++)
+			out[st] += row[st];
+	}
+}
+
+/* No worker writes the row any more: it belonged to a deleted group. */
+void mcd_stats_retire(u32 slot)
+{
+	for (unsigned int i = 0; i < MCD_MAX_LCORES; i++) {
+		struct mcd_lcore *lc = mcd_lcores[i];
+		u64 *row;
+
+		if (!lc)
+			continue;
+		row = &lc->stats[(size_t)slot * MCD_NSTATS];
+		for (int st = 0; st < MCD_NSTATS; st++)
+			mcd_tab.retired[st] += row[st];
+		memset(row, 0, sizeof(*row) * MCD_NSTATS);
+	}
+}
+
 static void print_row(FILE *f, u32 slot)
 {
 	for (int st = 1; st < MCD_NSTATS; st++) {

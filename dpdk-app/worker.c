@@ -175,6 +175,7 @@ int mcd_worker_main(void *arg)
 	struct mcd_lcore *lc = arg;
 	struct rte_mbuf *pkts[MCD_BURST];
 
+	mcd_rcu_worker_start(lc->index);
 	while (!mcd_quit) {
 		for (u32 i = 0; i < lc->nrxq; i++) {
 			const struct mcd_rxq *q = &lc->rxq[i];
@@ -183,6 +184,9 @@ int mcd_worker_main(void *arg)
 			if (n)
 				mcd_burst(lc, q, pkts, n);
 		}
+		/* No group or SA pointer is held past this point. */
+		mcd_rcu_quiescent(lc->index);
 	}
+	mcd_rcu_worker_stop(lc->index);
 	return 0;
 }

@@ -172,7 +172,8 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
 	u8 parity = __atomic_load_n(&g->tx_parity, __ATOMIC_ACQUIRE);
-	struct mcd_sa *ksa = g->parity_sa[parity == MCSEC_PARITY_ODD];
+	struct mcd_sa *ksa = __atomic_load_n(&g->parity_sa[parity == MCSEC_PARITY_ODD],
+					     __ATOMIC_ACQUIRE);
 	const void *key = ksa ? ksa->key : NULL;
 
 	RTE_SET_USED(sa);
@@ -196,10 +197,10 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
-	const void *keys[2] = {
-		g->parity_sa[0] ? g->parity_sa[0]->key : NULL,
-		g->parity_sa[1] ? g->parity_sa[1]->key : NULL,
-	};
+	/* Loaded once each: the control side may swap them (RCU). */
+	struct mcd_sa *even = __atomic_load_n(&g->parity_sa[0], __ATOMIC_ACQUIRE);
+	struct mcd_sa *odd = __atomic_load_n(&g->parity_sa[1], __ATOMIC_ACQUIRE);
+	const void *keys[2] = { even ? even->key : NULL, odd ? odd->key : NULL };
 
 	RTE_SET_USED(sa);
 	for (u32 i = 0; i < n; i++) {
