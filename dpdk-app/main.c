@@ -2,15 +2,16 @@
 /*
  * mcsec-dpdk: EAL arguments, then the application's after "--":
  *
- *   mcsec-dpdk [EAL options] -- --config FILE --port RX:ROLE[:TX] ...
- *              [--unmatched forward|drop] [--max-packets N]
- *              [--mbuf-size BYTES]
+ *   mcsec-dpdk [EAL options] -- [--config FILE] [--ctl SOCKET]
+ *              --port RX:ROLE[:TX] ... [--unmatched forward|drop]
+ *              [--max-packets N] [--mbuf-size BYTES]
  *
  * ROLE is encrypt, decrypt or both: which groups apply to what RX receives.
  * Processed packets leave on TX (default: RX itself). Every worker lcore
  * (EAL -l/--lcores, all but the main one) polls its own queue of every RX
- * port; the main lcore waits for a signal (or --max-packets) and prints the
- * counters on exit.
+ * port; the main lcore serves the control socket (--ctl), checks SA
+ * lifetimes, waits for a signal (or --max-packets) and prints the counters
+ * on exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,16 +29,22 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <rte_cycles.h>
+
+#include "ctl.h"
 #include "mcsec-dpdk.h"
 
 static u64 max_packets;
 static u32 mbuf_room = RTE_MBUF_DEFAULT_BUF_SIZE;
-static const char *config_path;
+static const char *config_path, *ctl_path;
 
 static const char usage_text[] =
-"usage: mcsec-dpdk [EAL options] -- --config FILE --port RX:ROLE[:TX]...\n"
+"usage: mcsec-dpdk [EAL options] -- [--config FILE] [--ctl SOCKET]\n"
+"                  --port RX:ROLE[:TX]...\n"
 "\n"
 "  --config FILE            groups and SAs (see mcsec-dpdk(8), docs/mcsec-dpdk.md)\n"
+"  --ctl SOCKET             serve the control API on this UNIX socket\n"
+"                           (mcsecctl --dpdk SOCKET), mode 0600\n"
 "  --port RX:ROLE[:TX]      a port that receives, the groups it applies\n"
 "                           (encrypt, decrypt or both) and the port its\n"
 "                           packets leave on (default RX); repeatable\n"
@@ -72,6 +79,7 @@ static void fatal(const char *msg)
 	u16 port;
 
 	fprintf(stderr, MCD_NAME ": %s\n", msg);
+	mcd_ctl_close();
 	mcd_ports_stop();
 	RTE_ETH_FOREACH_DEV(port)
 		rte_eth_dev_close(port);
@@ -151,6 +159,7 @@ static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "ctl", required_argument, NULL, 's' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "unmatched", required_argument, NULL, 'u' },
 		{ "max-packets", required_argument, NULL, 'n' },
@@ -166,6 +175,9 @@ static void parse_args(int argc, char **argv)
 		switch (o) {
 		case 'c':
 			config_path = optarg;
+			break;
+		case 's':
+			ctl_path = optarg;
 			break;
 		case 'p':
 			parse_port(optarg);
@@ -199,8 +211,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument %s", argv[optind]);
-	if (!config_path)
-		die("--config FILE is required");
+	if (!config_path && !ctl_path)
+		die("--config FILE or --ctl SOCKET is required");
 	if (!mcd_ports.n)
 		die("at least one --port RX:ROLE[:TX] is required");
 }
@@ -214,6 +226,24 @@ static u64 processed(void)
 			n += __atomic_load_n(&mcd_lcores[i]->app.processed,
 					     __ATOMIC_ACQUIRE);
 	return n;
+}
+
+/* The main lcore: the control socket, lifetimes 10 times a second. */
+static void main_loop(void)
+{
+	u64 period = rte_get_timer_hz() / 10, next = rte_get_timer_cycles();
+
+	while (!mcd_quit) {
+		if (max_packets && processed() >= max_packets) {
+			mcd_quit = true;
+			break;
+		}
+		mcd_ctl_poll(max_packets ? 1 : 100);
+		if (rte_get_timer_cycles() >= next) {
+			mcd_lifetimes_check();
+			next = rte_get_timer_cycles() + period;
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -235,7 +265,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	if (!mcd_tables_init(err, sizeof(err)) ||
-	    !mcd_config_load(config_path, err, sizeof(err)))
+	    (config_path && !mcd_config_load(config_path, err, sizeof(err))))
 		fatal(err);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct mcd_lcore *lc = mcd_lcore_new(lcore, nworkers, err, sizeof(err));
@@ -262,15 +292,15 @@ int main(int argc, char **argv)
 		mcd_tab.ngroups, mcd_ports.n, nworkers,
 		mc_crypto_arch(mcd_tab.keyeng));
 
+	if (ctl_path && !mcd_ctl_open(ctl_path, err, sizeof(err)))
+		fatal(err);
+	mcd_telemetry_init();
+
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_remote_launch(mcd_worker_main, mcd_lcores[lcore], lcore);
-	while (!mcd_quit) {
-		if (max_packets && processed() >= max_packets)
-			mcd_quit = true;
-		else
-			usleep(max_packets ? 1000 : 100000);
-	}
+	main_loop();
 	rte_eal_mp_wait_lcore();
+	mcd_ctl_close();
 	mcd_ports_stop();
 	mcd_stats_print(stdout);
 	RTE_LCORE_FOREACH_WORKER(lcore) {

@@ -103,6 +103,9 @@ struct mcd_sa {
 	/* The sender's next sequence number: a burst reserves its block
 	 * with one atomic add, so lcores never share a number. */
 	u64 next_seq __rte_cache_aligned;
+	/* Packets and bytes the SA carried, for its lifetimes: added once
+	 * per burst (mcd_sa_account), read by the main lcore. */
+	u64 acct_pkts, acct_bytes;
 	/* Serialises the replay window update (decap_finish) per SA. */
 	rte_spinlock_t lock __rte_cache_aligned;
 	struct mc_esp_sa esp;		/* ESP SAs */
@@ -236,6 +239,15 @@ bool mcd_format_is_esp(u8 format);
 const char *mcd_format_name(u8 format);
 const char *mcd_suite_name(u8 suite);
 const char *mcd_dir_name(u8 dir);
+
+/* A burst's packets on one SA, for its lifetimes (xform.c). */
+static inline void mcd_sa_account(struct mcd_sa *sa, u64 pkts, u64 bytes)
+{
+	if (!sa || !pkts)
+		return;
+	__atomic_fetch_add(&sa->acct_pkts, pkts, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sa->acct_bytes, bytes, __ATOMIC_RELAXED);
+}
 
 /* ---- config.c ------------------------------------------------------------ */
 

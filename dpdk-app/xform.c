@@ -73,13 +73,13 @@ static void esp_enc_finish(struct mcd_lcore *lc, struct mcd_group *g,
 {
 	u64 pkts = 0, octets = 0;
 
-	RTE_SET_USED(sa);
 	for (u32 i = 0; i < n; i++) {
 		if (s[i]->verdict != MCD_V_WORK)
 			continue;
 		pkts++;
 		octets += s[i]->in_len;
 	}
+	mcd_sa_account(sa, pkts, octets);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_PKTS_PROTECTED, pkts);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_OCTETS_PROTECTED, octets);
 }
@@ -113,6 +113,7 @@ static u32 esp_dec_anchor(struct mcd_lcore *lc, struct mcd_group *g,
 			continue;
 		}
 		s[i]->done = true;
+		mcd_sa_account(sa, 1, s[i]->pkt.len);
 		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, 1);
 		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK,
 			  s[i]->pkt.len);
@@ -159,6 +160,7 @@ static void esp_dec_finish(struct mcd_lcore *lc, struct mcd_group *g,
 		octets += s[i]->pkt.len;
 	}
 	rte_spinlock_unlock(&sa->lock);
+	mcd_sa_account(sa, pkts, octets);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, pkts);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK, octets);
 }
