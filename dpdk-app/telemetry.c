@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * DPDK telemetry (usertools/dpdk-telemetry.py, or any client of the
- * telemetry socket): the counters under their uapi names, as mcsecctl
- * prints them (MCSEC_STAT_A_IN_PKTS_AUTH_FAILED is "in-pkts-auth-failed").
+ * telemetry socket): the counters under their uapi names, lower case
+ * (MCSEC_STAT_A_IN_PKTS_AUTH_FAILED is "in_pkts_auth_failed"; mcsecctl's
+ * "in-pkts-auth-failed" with '_', the only separator DPDK's telemetry
+ * accepts in a name).
  *   /mcsec/stats       the appliance's totals (MCSEC_CMD_STATS_GET)
  *   /mcsec/groups      the IDs of the groups
  *   /mcsec/group,ID    one group: id, name and its counters
@@ -17,9 +19,18 @@
 
 static void put_counters(struct rte_tel_data *d, const u64 *c)
 {
-	for (int st = MCSEC_STAT_A_PAD + 1; st <= MCSEC_STAT_A_MAX; st++)
-		if (mcsec_stat_name(st))
-			rte_tel_data_add_dict_u64(d, mcsec_stat_name(st), c[st]);
+	for (int st = MCSEC_STAT_A_PAD + 1; st <= MCSEC_STAT_A_MAX; st++) {
+		const char *n = mcsec_stat_name(st);
+		char name[64];
+		size_t i;
+
+		if (!n)
+			continue;
+		for (i = 0; n[i] && i < sizeof(name) - 1; i++)
+			name[i] = n[i] == '-' ? '_' : n[i];
+		name[i] = 0;
+		rte_tel_data_add_dict_u64(d, name, c[st]);
+	}
 }
 
 static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
