@@ -953,8 +953,13 @@ static int dump_sas(struct req *r)
 
 static int cmd_flush(struct req *r)
 {
+	static struct mcd_group *all[MCD_MAX_GROUPS];
+	u32 n = mcd_tab.ngroups;
+
 	RTE_SET_USED(r);
-	mcd_groups_del(mcd_tab.groups, mcd_tab.ngroups);
+	/* A copy: deleting takes them out of mcd_tab.groups. */
+	memcpy(all, mcd_tab.groups, n * sizeof(all[0]));
+	mcd_groups_del(all, n);
 	return 0;
 }
 

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 logging.getLogger("scapy.loading").setLevel(logging.ERROR)
@@ -127,3 +128,49 @@ def write_key(workdir, name, data):
     with open(path, "w") as f:
         f.write("# test key\n%s\n" % data.hex())
     return name
+
+
+class Appliance:
+    """mcsec-dpdk running in the background with its control socket."""
+
+    def __init__(self, tool, workdir, vdevs, ports, extra=(), telemetry=False,
+                 lcores="0,1"):
+        self.ctl = os.path.join(workdir, "ctl.sock")
+        self.prefix = "mcdctl%d_%d" % (os.getpid(), id(self) % 10000)
+        args = [tool, "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+                "-l", lcores, "--file-prefix", self.prefix,
+                "--log-level", "lib.*:error"]
+        if not telemetry:
+            args.append("--no-telemetry")
+        for v in vdevs:
+            args += ["--vdev", v]
+        args += ["--", "--ctl", self.ctl]
+        for p in ports:
+            args += ["--port", p]
+        args += list(extra)
+        self.out = open(os.path.join(workdir, "app.out"), "w+")
+        self.err = open(os.path.join(workdir, "app.err"), "w+")
+        self.p = subprocess.Popen(args, stdout=self.out, stderr=self.err)
+        for _ in range(300):
+            if os.path.exists(self.ctl) or self.p.poll() is not None:
+                break
+            time.sleep(0.05)
+
+    def telemetry_path(self):
+        return "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
+
+    def alive(self):
+        return self.p.poll() is None and os.path.exists(self.ctl)
+
+    def stop(self):
+        """SIGTERM; returns (exit status, stdout, stderr)."""
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.out.seek(0)
+        self.err.seek(0)
+        return self.p.returncode, self.out.read(), self.err.read()

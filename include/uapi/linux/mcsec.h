@@ -102,6 +102,23 @@
  *
  * Every request needs CAP_NET_ADMIN in the namespace that owns the socket.
  * Errors carry an extack message naming the attribute at fault.
+ *
+ * mcsec-dpdk's control socket (UNIX SOCK_SEQPACKET)
+ * -------------------------------------------------
+ * The same messages, byte for byte, with these transport rules:
+ *   - the family id is fixed (MCSEC_DPDK_FAMILY_ID, 0x4d43, libmcsec.h):
+ *     there is no generic netlink controller; any other nlmsg_type gets
+ *     -ENOENT, as genetlink answers an unknown family;
+ *   - a packet holds one or more whole messages (at most 64 KiB); replies
+ *     and dumps (NLM_F_MULTI, ended by NLMSG_DONE) come back in packets of
+ *     whole messages; errors and acks are NLMSG_ERROR as with
+ *     NETLINK_CAP_ACK and NETLINK_EXT_ACK set: the request is never echoed,
+ *     extack TLVs (NLMSGERR_ATTR_MSG, _OFFS, _MISS_TYPE, _MISS_NEST) follow;
+ *   - the peer's credentials (SO_PEERCRED) stand for CAP_NET_ADMIN: root or
+ *     the appliance's own uid; anyone else gets -EPERM for every request;
+ *   - events: a connection subscribes by sending MCSEC_CMD_EVENT with no
+ *     attributes (NLM_F_ACK to know it took); MCSEC_CMD_EVENT messages then
+ *     arrive on it with nlmsg_seq 0, as the "events" group sends them.
  */
 #ifndef _UAPI_LINUX_MCSEC_H
 #define _UAPI_LINUX_MCSEC_H
