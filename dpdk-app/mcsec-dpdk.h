@@ -122,8 +122,9 @@ struct mcd_sa {
 	u32 events;			/* MCD_SA_* */
 };
 
-/* The key of the group hash. Zeroed before filling: it is hashed whole. */
-struct mcd_gkey {
+/* The key of the group hash. Zeroed before filling: it is hashed whole,
+ * by rte_jhash in 32-bit words, hence the alignment. */
+struct __attribute__((aligned(4))) mcd_gkey {
 	u8 addr[16];
 	u16 port;			/* UDP destination port, 0 = any */
 	u8 family;

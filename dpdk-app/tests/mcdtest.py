@@ -134,10 +134,10 @@ class Appliance:
     """mcsec-dpdk running in the background with its control socket."""
 
     def __init__(self, tool, workdir, vdevs, ports, extra=(), telemetry=False,
-                 lcores="0,1"):
+                 lcores="0,1", wrap=()):
         self.ctl = os.path.join(workdir, "ctl.sock")
         self.prefix = "mcdctl%d_%d" % (os.getpid(), id(self) % 10000)
-        args = [tool, "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+        args = list(wrap) + [tool, "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
                 "-l", lcores, "--file-prefix", self.prefix,
                 "--log-level", "lib.*:error"]
         if not telemetry:

@@ -531,7 +531,9 @@ def main():
         unprivileged(c, app.ctl, m)
         telemetry(app, m)
         c.close()
-        t.ok(app.alive(), "the appliance is still running")
+        alive = app.alive()
+        t.ok(alive, "the appliance is still running",
+             None if alive else app.stop()[2][-3000:])
         rc, out, err = app.stop()
         t.ok(rc == 0 and not os.path.exists(app.ctl),
              "SIGTERM: exit 0, the socket removed", "rc %d\n%s\n%s" % (rc, out, err[-3000:]))
