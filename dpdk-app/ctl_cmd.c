@@ -832,7 +832,9 @@ static int sa_flags(struct mcd_group *g, struct mcd_sa *sa, tb_t *tb,
 	if (!tb[MCSEC_SA_A_FLAGS])
 		return 0;
 	flags = mnl_attr_get_u32(tb[MCSEC_SA_A_FLAGS]);
-	if ((flags & MCSEC_SA_F_ESN) != (sa->flags & MCSEC_SA_F_ESN)) {
+	/* Only ACTIVE moves. ESN may be left out or repeated as it is (a
+	 * client that echoes a dump's flags), but never turned on. */
+	if ((flags & MCSEC_SA_F_ESN) && !(sa->flags & MCSEC_SA_F_ESN)) {
 		MCD_SET_MSG_ATTR(ex, tb[MCSEC_SA_A_FLAGS],
 				 "ESN is fixed when the SA is added");
 		return -EINVAL;
