@@ -88,6 +88,8 @@ static void wipe(void *p, size_t n)
 	imb_clear_mem(p, n);
 }
 
+static void cbc_init(struct mc_crypto *c);
+
 struct mc_crypto *mc_crypto_new(void)
 {
 	struct mc_crypto *c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
@@ -111,6 +113,7 @@ struct mc_crypto *mc_crypto_new(void)
 		errno = ENOTSUP;
 		return NULL;
 	}
+	cbc_init(c);
 	return c;
 }
 
@@ -502,21 +505,35 @@ static void run_cbc(struct mc_crypto *c, struct mc_job *j)
 	}
 	if (b->n == MC_CBC_BATCH)
 		cbc_flush(c, dir);
+	/* The fields every job shares were set once, by cbc_init(). */
 	ij = &b->ij[b->n];
 	b->j[b->n++] = j;
 	ij->enc_keys = k->u.cbc.enc;
 	ij->dec_keys = k->u.cbc.dec;
-	ij->key_len_in_bytes = IMB_KEY_128_BYTES;
 	ij->src = j->data;
 	ij->dst = j->data;
-	ij->cipher_start_src_offset_in_bytes = 0;
 	ij->msg_len_to_cipher_in_bytes = full;
 	ij->iv = j->iv;
-	ij->iv_len_in_bytes = 16;
-	ij->cipher_mode = IMB_CIPHER_CBC;
-	ij->cipher_direction = dir ? IMB_DIR_DECRYPT : IMB_DIR_ENCRYPT;
 	ij->status = IMB_STATUS_BEING_PROCESSED;
 	/* Its status, and an encrypt residual, come in cbc_flush. */
+}
+
+/* What every CBC job of a batch shares, written once per engine. */
+static void cbc_init(struct mc_crypto *c)
+{
+	for (u32 dir = 0; dir < 2; dir++) {
+		for (u32 i = 0; i < MC_CBC_BATCH; i++) {
+			IMB_JOB *ij = &c->cbc[dir].ij[i];
+
+			ij->key_len_in_bytes = IMB_KEY_128_BYTES;
+			ij->cipher_start_src_offset_in_bytes = 0;
+			ij->iv_len_in_bytes = 16;
+			ij->cipher_mode = IMB_CIPHER_CBC;
+			ij->cipher_direction = dir ? IMB_DIR_DECRYPT :
+						     IMB_DIR_ENCRYPT;
+			ij->hash_alg = IMB_AUTH_NULL;
+		}
+	}
 }
 
 /* ---- a burst ------------------------------------------------------------ */

@@ -23,7 +23,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "mcsec-dpdk.h"
@@ -91,7 +91,7 @@ bool mcd_tables_init(char *err, size_t errlen)
 		.name = "mcsec_groups",
 		.entries = MCD_MAX_GROUPS * 2,
 		.key_len = sizeof(struct mcd_gkey),
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_socket_id(),
 		/* Workers look up while the main lcore adds and deletes;
 		 * deleted key slots are freed by us after a grace period. */
