@@ -1,9 +1,11 @@
 #!/bin/sh
 # The DPDK appliance's burst loop (net_ring in, net_null out) on 1 and on 2
 # lcores, each generating its own traffic, next to the raw intel-ipsec-mb
-# ceiling measured in the same run. BENCH_SECONDS per run, BENCH_REPS runs
-# per case (the best counts). Uses hugepages when some are reserved
-# (echo 256 > /proc/sys/vm/nr_hugepages), otherwise runs without them.
+# ceiling measured in the same run; then where the time goes, per stage of a
+# burst (a separate build with a TSC read at each stage). BENCH_SECONDS per
+# run, BENCH_REPS runs per case (the best counts). Uses hugepages when some
+# are reserved (echo 256 > /proc/sys/vm/nr_hugepages), otherwise runs
+# without them (no difference measured here).
 set -e
 cd "$(dirname "$0")/.."
 bin=${BUILD:-build}/dpdk-app/mcsec-dpdk-bench
@@ -16,6 +18,9 @@ if [ "$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)" -gt 0 ]; then
 else
 	mem="--no-huge --no-shconf -m 512"
 fi
+args="--no-pci --no-telemetry --vdev net_null0 --log-level lib.*:error"
+opts="-s ${BENCH_SECONDS:-0.5} -r ${BENCH_REPS:-3}"
 # shellcheck disable=SC2086
-exec "$bin" $mem --no-pci --no-telemetry -l 0,1 --vdev net_null0 \
-	--log-level 'lib.*:error' -- -s "${BENCH_SECONDS:-0.5}" -r "${BENCH_REPS:-3}"
+"$bin" $mem $args -l 0,1 -- $opts
+# shellcheck disable=SC2086
+"$bin-stages" $mem $args -l 0 -- $opts | sed -n '/^## where/,$p'

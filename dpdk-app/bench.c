@@ -458,6 +458,55 @@ struct bcase {
 /* Tunnel mode: inner IP packet, 2 trailer bytes, padded to 4. */
 #define ESP_CLEN(frame)	(((frame) - 14 + 2 + 3) / 4 * 4)
 
+#ifdef MCD_STAGES
+/*
+ * mcsec-dpdk-bench-stages: where the appliance's time goes, per stage of
+ * mcd_burst (TSC at each boundary, worker.c built with MCD_STAGES), one
+ * lcore; "rx, loop" is the rest of the appliance's time (rx burst and the
+ * loop around it). The TSC reads cost a few ns per burst themselves.
+ */
+static void stages_table(struct bcase *c, size_t n, struct ceil *cl)
+{
+	static const char *const names[MCD_NSTAGES] = {
+		"classify", "prepare", "crypto", "finish", "sync", "tx+free",
+	};
+	double hz = (double)rte_get_tsc_hz() / 1e9;
+
+	printf("\n## where the time goes, ns per packet (1 lcore, separate build"
+	       " with a TSC read per stage)\n\n| %-28s |", "case");
+	for (int k = 0; k < MCD_NSTAGES; k++)
+		printf(" %8s |", names[k]);
+	printf(" rx, loop |    total | ceil ns |\n|------------------------------|");
+	for (int k = 0; k < MCD_NSTAGES + 3; k++)
+		printf("%s|", k == MCD_NSTAGES + 2 ? "---------" : "----------");
+	printf("\n");
+	for (size_t i = 0; i < n; i++) {
+		double sum = 0, ce = 0, total = 0;
+
+		if (only && !strstr(c[i].name, only))
+			continue;
+		memset(mcd_stage_cycles, 0, sizeof(mcd_stage_cycles));
+		mcd_stage_pkts = 0;
+		for (int k = 0; k < reps; k++) {
+			double e = c[i].ts ? ceil_ts(cl, c[i].enc, c[i].idsa) :
+				   ceil_gcm(cl, c[i].clen, c[i].enc);
+
+			ce = k ? RTE_MIN(ce, e) : e;
+			/* The mean, as the stage sums are over every run. */
+			total += run_case(1, c[i].f, c[i].role).ns / reps;
+		}
+		printf("| %-28s |", c[i].name);
+		for (int k = 0; k < MCD_NSTAGES; k++) {
+			double v = (double)mcd_stage_cycles[k] / hz / (double)mcd_stage_pkts;
+
+			sum += v;
+			printf(" %8.1f |", v);
+		}
+		printf(" %8.1f | %8.1f | %7.1f |\n", RTE_MAX(total - sum, 0.0), total, ce);
+	}
+}
+#endif
+
 static struct mcd_lcore *lcore_new(unsigned int lcore, u32 index)
 {
 	char err[256];
@@ -628,6 +677,12 @@ int main(int argc, char **argv)
 		  .role = MCD_ROLE_DECRYPT, .ts = true, .idsa = true },
 	};
 
+#ifdef MCD_STAGES
+	stages_table(c, RTE_DIM(c), cl);
+	free_mb_mgr(mgr);
+	mcd_ports_stop();
+	return 0;
+#endif
 	for (size_t i = 0; i < RTE_DIM(c); i++) {
 		if (only && !strstr(c[i].name, only))
 			continue;

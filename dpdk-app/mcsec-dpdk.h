@@ -357,6 +357,14 @@ extern bool mcd_unmatched_drop;
 struct mcd_lcore *mcd_lcore_new(unsigned int lcore_id, u32 index,
 				char *err, size_t errlen);
 void mcd_lcore_free(struct mcd_lcore *lc);
+/*
+ * mcsec-dpdk-bench-stages only (worker.c built with MCD_STAGES): TSC cycles
+ * per stage of mcd_burst: classify, order + prepare, crypto, finish, mbuf
+ * sync, tx + free; and the packets they were summed over.
+ */
+#define MCD_NSTAGES		6
+extern u64 mcd_stage_cycles[MCD_NSTAGES], mcd_stage_pkts;
+
 /* Processes one received burst and transmits it (the loop's body). */
 void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 	       struct rte_mbuf **pkts, u16 n);

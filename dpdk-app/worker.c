@@ -25,6 +25,27 @@ struct mcd_lcore *mcd_lcores[MCD_MAX_LCORES];
 volatile bool mcd_quit;
 bool mcd_unmatched_drop;
 
+#ifdef MCD_STAGES
+/*
+ * bench/ only (mcsec-dpdk-bench-stages, a separate build of this file): the
+ * TSC at each stage boundary of a burst, summed over the bursts of one lcore
+ * that no one interrupted. The appliance itself never pays for this.
+ */
+u64 mcd_stage_cycles[MCD_NSTAGES], mcd_stage_pkts;
+#define STAGE(k)	(st[k] = rte_rdtsc())
+
+static void stages_add(const u64 *st, u16 n)
+{
+	if (st[MCD_NSTAGES] - st[0] > rte_get_tsc_hz() / 10000)
+		return;		/* over 100 us: the scheduler took the core */
+	for (u32 k = 0; k < MCD_NSTAGES; k++)
+		mcd_stage_cycles[k] += st[k + 1] - st[k];
+	mcd_stage_pkts += n;
+}
+#else
+#define STAGE(k)	((void)0)
+#endif
+
 struct mcd_lcore *mcd_lcore_new(unsigned int lcore_id, u32 index,
 				char *err, size_t errlen)
 {
@@ -113,6 +134,11 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 	u64 t0 = rte_rdtsc();
 	u32 nruns, ntx = 0, ndrop = 0, r;
 	u16 sent;
+#ifdef MCD_STAGES
+	u64 st[MCD_NSTAGES + 1];
+
+	st[0] = t0;
+#endif
 
 	/* The headers of the whole burst are read next: fetch them now. */
 	for (u32 i = 0; i < n; i++) {
@@ -121,14 +147,17 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 		lc->slots[i].m = pkts[i];
 	}
 	mcd_classify(lc, lc->slots, n, q->role);
+	STAGE(1);
 
 	nruns = order_by_sa(lc->slots, n, order, runs);
 	lc->njobs = 0;
 	for (r = 0; r < nruns; r++)
 		runs[r].g->ops->prepare(lc, runs[r].g, runs[r].sa,
 					&order[runs[r].start], runs[r].n);
+	STAGE(2);
 	if (lc->njobs)
 		mc_crypto_run(lc->c, lc->jobs, lc->njobs);
+	STAGE(3);
 	for (r = 0; r < nruns; r++) {
 		struct mcd_slot **s = &order[runs[r].start];
 
@@ -143,6 +172,7 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 		}
 		runs[r].g->ops->finish(lc, runs[r].g, runs[r].sa, s, runs[r].n);
 	}
+	STAGE(4);
 
 	for (u32 i = 0; i < n; i++) {
 		struct mcd_slot *s = &lc->slots[i];
@@ -155,6 +185,7 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 			mcd_mbuf_sync(s);
 		tx[ntx++] = s->m;
 	}
+	STAGE(5);
 	if (ndrop)
 		rte_pktmbuf_free_bulk(drop, ndrop);
 	sent = ntx ? rte_eth_tx_burst(q->tx_port, q->tx_queue, tx, (u16)ntx) : 0;
@@ -162,6 +193,10 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 		rte_pktmbuf_free_bulk(&tx[sent], ntx - sent);
 		lc->app.tx_full += ntx - sent;
 	}
+	STAGE(6);
+#ifdef MCD_STAGES
+	stages_add(st, n);
+#endif
 	lc->app.rx += n;
 	lc->app.tx += sent;
 	lc->app.bursts++;
