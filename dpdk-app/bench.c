@@ -163,10 +163,13 @@ static struct mcd_group *add_group(u8 last, u8 dir, u8 format)
 {
 	char err[256];
 	struct mcd_group *g = mcd_group_new(err, sizeof(err));
-	struct mcd_key_material km = { .len = 0 };
+	/* ESP: AES-128 key || 4-byte salt; TS: the 16-byte control word. */
+	struct mcd_key_material km = {
+		.len = format == MCSEC_FORMAT_ESP_TUNNEL ? 16 + 4 : 16,
+	};
 	bool ok = g != NULL;
 
-	memcpy(km.bytes, rawkey, sizeof(rawkey));
+	memcpy(km.bytes, rawkey, km.len);
 	if (ok) {
 		g->family = MC_AF_INET;
 		g->daddr[0] = 239, g->daddr[1] = 1, g->daddr[2] = 1, g->daddr[3] = last;
@@ -352,6 +355,7 @@ static int bench_loop(void *arg)
 	u64 t = t0, t1, t2;
 	u32 k = 0;
 
+	mcd_rcu_worker_start(b->lc->index);
 	while (t < end && k < MAX_SAMPLES) {
 		if (unlikely(rte_pktmbuf_alloc_bulk(mcd_ports.pool, m, MCD_BURST))) {
 			b->failed = true;
@@ -369,18 +373,20 @@ static int bench_loop(void *arg)
 			break;
 		}
 		t1 = rte_rdtsc();
-		/* The appliance: what mcd_worker_main does per rx queue. */
+		/* The appliance: what mcd_worker_main does per poll. */
 		u16 n = rte_eth_rx_burst(b->q.port, b->q.queue, rx, MCD_BURST);
 
 		if (likely(n == MCD_BURST))
 			mcd_burst(b->lc, &b->q, rx, n);
 		else
 			b->failed = true;
+		mcd_rcu_quiescent(b->lc->index);
 		t2 = rte_rdtsc();
 		b->gen_s[k] = (u32)RTE_MIN(t1 - t, UINT32_MAX);
 		b->app_s[k++] = (u32)RTE_MIN(t2 - t1, UINT32_MAX);
 		t = t2;
 	}
+	mcd_rcu_worker_stop(b->lc->index);
 	b->nsamples = k;
 	b->wall_cycles = t - t0;
 	return 0;
@@ -535,10 +541,11 @@ static void protect(struct mc_crypto *c, struct mcd_group *g, const struct frame
 			       .tailroom = FRAME_MAX - 128 - src->len };
 	memmove(pkt.data, src->b + 14, pkt.len);
 	if (g->format == MCSEC_FORMAT_ESP_TUNNEL)
-		mc_esp_encap(&g->sas[0]->esp, 1, &pkt, jobs);
+		mc_esp_encap(&mcd_sa_by_spi(g, 0x1000)->esp, 1, &pkt, jobs);
 	else
 		mc_ts_scramble(&g->ts, pkt.data + 28, TS7, MCSEC_PARITY_EVEN,
-			       g->sas[0]->key, jobs, &nj, &tally);
+			       mcd_sa_by_parity(g, MCSEC_PARITY_EVEN)->key, jobs,
+			       &nj, &tally);
 	mc_crypto_run(c, jobs, nj);
 	memmove(dst->b, src->b, 14);
 	memmove(dst->b + 14, pkt.data, pkt.len);
