@@ -179,9 +179,10 @@ static void mcsec_lifetime_kick(struct mcsec_sa *sa)
 }
 
 /*
- * The counter only moves forward: once it reaches 0 (after 2^64 - 1, or
- * set so by exhaustion) it stays there, so a spent space can never wrap
- * into reuse. Without ESN the core refuses anything beyond 2^32 - 1 itself.
+ * The counter only moves forward: once it reaches 0 (after 2^64 - 1 with
+ * ESN, or set so here past 2^32 - 1 without) it stays there, so a spent
+ * space can never wrap into reuse, and dumps show 0 for "spent" rather than
+ * a number past the end of the space.
  */
 u64 mcsec_sa_next_seq(struct mcsec_sa *sa)
 {
@@ -190,6 +191,8 @@ u64 mcsec_sa_next_seq(struct mcsec_sa *sa)
 
 	if (seq && seq <= last)
 		return seq;
+	/* Racing senders past the end only ever store the same 0. */
+	atomic64_set(&sa->seq_next, 0);
 	if (!test_and_set_bit(MCSEC_SA_EXHAUSTED, &sa->state))
 		mcsec_lifetime_kick(sa);
 	return 0;
@@ -618,6 +621,13 @@ static bool mcsec_sa_check(struct mcsec_net *mn, struct mcsec_group *g,
 	if (test_bit(MCSEC_SA_EXHAUSTED, &sa->state) &&
 	    !test_and_set_bit(MCSEC_SA_EXHAUSTED_SENT, &sa->state))
 		mcsec_nl_event(mn, g, sa, MCSEC_EVENT_SEQ_EXHAUSTED, 0);
+	/*
+	 * Soft before hard: a burst may cross both before the worker runs,
+	 * and a listener must still see the soft limit it asked for.
+	 */
+	limit = mcsec_limit_reached(&sa->soft, sa, age);
+	if (limit && !test_and_set_bit(MCSEC_SA_SOFT_SENT, &sa->state))
+		mcsec_nl_event(mn, g, sa, MCSEC_EVENT_SOFT_EXPIRE, limit);
 	limit = mcsec_limit_reached(&sa->hard, sa, age);
 	if (limit) {
 		set_bit(MCSEC_SA_HARD_HIT, &sa->state);
@@ -625,9 +635,6 @@ static bool mcsec_sa_check(struct mcsec_net *mn, struct mcsec_group *g,
 		mcsec_sa_del(sa);
 		return false;
 	}
-	limit = mcsec_limit_reached(&sa->soft, sa, age);
-	if (limit && !test_and_set_bit(MCSEC_SA_SOFT_SENT, &sa->state))
-		mcsec_nl_event(mn, g, sa, MCSEC_EVENT_SOFT_EXPIRE, limit);
 	return sa->hard.seconds ||
 	       (sa->soft.seconds && !test_bit(MCSEC_SA_SOFT_SENT, &sa->state));
 }
