@@ -291,6 +291,34 @@ static const void *mcsec_ts_key(struct mcsec_group *g, u8 parity)
 	return sa && mcsec_sa_usable(sa) ? sa->key : NULL;
 }
 
+/*
+ * Descrambling counts against the lifetimes of the control words it used,
+ * as scrambling does: one datagram and its TS bytes against each parity
+ * that at least one of its TS packets needed. False when a word reached a
+ * hard limit with this datagram's predecessor (it must not be used). The
+ * SA's own counters get the datagram when it used one word only.
+ */
+static bool mcsec_ts_account(struct mcsec_ctx *c, const void *const keys[2],
+			     const struct mc_job *jobs, u32 n, u32 len)
+{
+	bool used[2] = { false, false };
+	struct mcsec_sa *sa;
+	u32 i, p;
+
+	for (i = 0; i < n; i++)
+		for (p = 0; p < 2; p++)
+			used[p] |= keys[p] && jobs[i].key == keys[p];
+	for (p = 0; p < 2; p++) {
+		if (!used[p])
+			continue;
+		sa = rcu_dereference(c->g->sa[p]);
+		if (!sa || !mcsec_sa_account(sa, len))
+			return false;
+		c->sa = used[!p] ? NULL : sa;
+	}
+	return true;
+}
+
 /* Scramble or descramble the TS packets of a UDP datagram in place. */
 static int mcsec_ts(struct mcsec_ctx *c, struct sk_buff *skb)
 {
@@ -327,6 +355,9 @@ static int mcsec_ts(struct mcsec_ctx *c, struct sk_buff *skb)
 		if (!err && !t.descrambled &&
 		    (READ_ONCE(c->g->flags) & MCSEC_GROUP_F_REQUIRED))
 			err = MCSEC_STAT_A_IN_PKTS_CLEARTEXT;
+		if (!err && !mcsec_ts_account(c, keys, c->s->jobs, n,
+					      f.payload_len))
+			err = MCSEC_STAT_A_IN_PKTS_NO_SA;
 	}
 	if (err)
 		return err;
