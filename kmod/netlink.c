@@ -34,8 +34,19 @@ enum mcsec_mcgrp {
 	MCSEC_MCGRP_EVENTS_IDX,
 };
 
+/*
+ * Events name groups, SPIs and when keys run out: a namespace's operator's
+ * business, like every request. Kernels with GENL_MCAST_CAP_NET_ADMIN (6.7,
+ * and the stable kernels it went back to, Debian's 6.1 among them) refuse
+ * the subscription of a caller without CAP_NET_ADMIN in the namespace.
+ */
 static const struct genl_multicast_group mcsec_mcgrps[] = {
-	[MCSEC_MCGRP_EVENTS_IDX] = { .name = MCSEC_MCGRP_EVENTS },
+	[MCSEC_MCGRP_EVENTS_IDX] = {
+		.name = MCSEC_MCGRP_EVENTS,
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
 };
 
 #define MCSEC_PID_MAX	0x1ffe
