@@ -1295,10 +1295,13 @@ static struct genl_family mcsec_genl_family __ro_after_init = {
 	/* Each namespace has its own groups: requests act on the caller's. */
 	.netnsok = true,
 	/*
-	 * A new family validates every command strictly: no attribute may be
-	 * unknown or trailing, reserved header fields must be zero.
+	 * resv_start_op stays 0, as a new family's should: every command is
+	 * then validated strictly by the core, genlmsghdr.reserved must be 0
+	 * and nlmsg_flags may carry only REQUEST, ACK, ECHO and DUMP. (It is
+	 * the first command validated so, not the last legacy one: set past
+	 * MCSEC_CMD_MAX it made every command legacy, and a request with
+	 * reserved bits set was obeyed.)
 	 */
-	.resv_start_op = MCSEC_CMD_MAX + 1,
 	.ops = mcsec_genl_ops,
 	.n_ops = ARRAY_SIZE(mcsec_genl_ops),
 	.mcgrps = mcsec_mcgrps,
