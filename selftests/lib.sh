@@ -24,6 +24,16 @@
 #                FILE; mc_recv_start NS IF DST PORT COUNT OUT (returns once
 #                the receiver listens) + mc_recv_wait OUT: byte-exact
 #                comparison with cmp (mcast.py does the sockets).
+# streams        stream_start NAME SND_NS SND_IF SUB_NS SUB_IF DST PORT [--ts]
+#                [--gap SEC] [--size N]: sequence-numbered datagrams from
+#                SND_NS until stream_stop NAME, which waits for the receiver in
+#                SUB_NS and compares: every number exactly once, in order,
+#                byte-exact ($LIB_TMP/NAME.sent, NAME.got, NAME.count).
+# mcsecctl       $MCSECCTL (build/userspace-ctl/mcsecctl/mcsecctl);
+#                ctl NS ARGS...; ctl_stat NS NAME: one namespace counter;
+#                ctl_stats_save NS FILE + ctl_stats_are NS [--since FILE]
+#                NAME=VALUE...: exact counters (or their moves);
+#                key_file FILE BYTES: random key material, hex.
 # capture        cap_start NS IF FILE [FILTER...] (returns once tcpdump
 #                listens) + cap_stop FILE; cap_check FILE DST [--only-esp]
 #                [--no-payloads FILE] [--min N]; cap_udp FILE DST PORT.
@@ -270,6 +280,96 @@ uc_check() {
 	mc_recv_start "$2" "$3" "$4" 7000 "$(wc -l <"$5")" "$LIB_TMP/uc" --timeout 10 &&
 		mc_send "$1" - "$4" 7000 "$5" &&
 		mc_recv_wait "$LIB_TMP/uc" && same_payloads "$5" "$LIB_TMP/uc"
+}
+
+# --- sequence-numbered streams ------------------------------------------------
+
+# stream_start NAME SND_NS SND_IF SUB_NS SUB_IF DST PORT [options of mcast.py stream]:
+# returns once the first datagram left
+stream_start() {
+	_n=$LIB_TMP/$1
+	rm -f "$_n.stop" "$_n.sent" "$_n.got" "$_n.ready"
+	ip netns exec "$4" $MCAST recv-seq "$5" "$6" "$7" "$_n.got" \
+		--ready "$_n.ready" --end --idle 10 --timeout 600 2>"$_n.rerr" &
+	echo $! >"$_n.rpid"
+	wait_for 20 test -e "$_n.ready" || return 1
+	_sns=$2 _sif=$3 _dst=$6 _port=$7
+	shift 7
+	# one CPU: a sender that migrates can put consecutive datagrams in
+	# two CPUs' backlogs, and Linux itself would reorder them on the veth
+	ip netns exec "$_sns" taskset -c 0 $MCAST stream "$_sif" "$_dst" "$_port" "$_n.sent" \
+		--until "$_n.stop" "$@" 2>"$_n.serr" &
+	echo $! >"$_n.spid"
+	# a loaded TCG guest takes seconds to start python: the stream is
+	# running once its first datagram is logged
+	wait_for 60 test -s "$_n.sent"
+}
+
+# stream_stop NAME: the sender stops and sends its end marker, which ends
+# the receiver (or 10 s without a datagram do); 0 when what arrived is exactly what was sent. $LIB_TMP/NAME.count
+# holds the number sent.
+stream_stop() {
+	_n=$LIB_TMP/$1
+	touch "$_n.stop"
+	wait "$(cat "$_n.spid")"
+	wait "$(cat "$_n.rpid")"
+	wc -l <"$_n.sent" | tr -d ' ' >"$_n.count"
+	cat "$_n.serr" "$_n.rerr" | ktap_diag
+	[ "$(cat "$_n.count")" -gt 0 ] && same_payloads "$_n.sent" "$_n.got"
+}
+
+# --- mcsecctl -------------------------------------------------------------------
+
+LIB_TOP=$(cd "$LIB_DIR/.." && pwd -P)
+MCSECCTL=${MCSECCTL:-$LIB_TOP/build/userspace-ctl/mcsecctl/mcsecctl}
+
+# ctl NS ARGS...: mcsecctl in NS; its stderr as diagnostics
+ctl() {
+	_ns=$1
+	shift
+	ip netns exec "$_ns" "$MCSECCTL" "$@" 2>"$LIB_TMP/ctl.err"
+	_rc=$?
+	[ $_rc = 0 ] || { echo "mcsecctl $*: exit $_rc"; cat "$LIB_TMP/ctl.err"; } | ktap_diag
+	return $_rc
+}
+
+# ctl_stat NS NAME: a namespace counter by its mcsecctl name (in-pkts-ok)
+ctl_stat() {
+	ip netns exec "$1" "$MCSECCTL" -j stats |
+		/usr/bin/python3 -S -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+
+# ctl_stats_save NS FILE: the namespace counters now, for ctl_stats_are
+ctl_stats_save() {
+	ip netns exec "$1" "$MCSECCTL" -j stats >"$2"
+}
+
+# ctl_stats_are NS [--since FILE] NAME=VALUE...: the namespace counters (or
+# how far they moved since ctl_stats_save FILE) are exactly these
+ctl_stats_are() {
+	_ns=$1
+	_since=/dev/null
+	shift
+	if [ "$1" = --since ]; then
+		_since=$2
+		shift 2
+	fi
+	ip netns exec "$_ns" "$MCSECCTL" -j stats | /usr/bin/python3 -S -c '
+import json, sys
+j = json.load(sys.stdin)
+base = open(sys.argv[1]).read()
+base = json.loads(base) if base.strip() else {}
+bad = ["%s is %s, expected %s" % (k, j.get(k, 0) - base.get(k, 0), v)
+       for k, v in (a.split("=") for a in sys.argv[2:])
+       if j.get(k, 0) - base.get(k, 0) != int(v)]
+for b in bad:
+    print("# " + b)
+sys.exit(1 if bad else 0)' "$_since" "$@"
+}
+
+# key_file FILE BYTES: random key material in mcsecctl's key file format
+key_file() {
+	od -An -tx1 -N"$2" /dev/urandom | tr -d ' \n' >"$1" && echo >>"$1"
 }
 
 # --- capture --------------------------------------------------------------------

@@ -6,7 +6,8 @@ Payload files hold one datagram per line, as hex. Everything that compares
 writes what it saw in the same form, so a shell test compares with cmp.
 
   mcast.py payloads FILE COUNT SEED [MINLEN MAXLEN]
-        COUNT deterministic payloads of MINLEN..MAXLEN bytes (default 1..1400)
+        COUNT deterministic payloads of MINLEN..MAXLEN bytes (default 1..1400);
+        --ts: COUNT datagrams of 7 clear TS packets, as stream --ts sends
   mcast.py send IFNAME DST PORT FILE [--ttl N] [--src ADDR] [--gap SEC]
         one UDP datagram per line of FILE to DST:PORT (multicast: out of
         IFNAME, loopback off, TTL/hop limit N, default 16)
@@ -24,6 +25,19 @@ writes what it saw in the same form, so a shell test compares with cmp.
   mcast.py mkpcap OUT SRC DST PORT FILE [--ttl N]
         an Ethernet capture of FILE's payloads as UDP SRC -> DST:PORT (to
         the group's MAC), lengths and checksums filled in
+  mcast.py stream IFNAME DST PORT SENT --until F [--gap SEC] [--ts] [--size N]
+        sequence-numbered datagrams (the number in the first bytes, then
+        deterministic filler; --ts: 7 TS packets of 188 bytes on PID 0x100,
+        clear, the number in every TS payload) until file F exists, each
+        written to SENT as it leaves (hex lines, as payloads files)
+  mcast.py recv-seq IFNAME DST PORT OUT [--ready F] [--idle SEC] [--timeout SEC]
+                   [--end]
+        receives until SEC seconds pass without a datagram (after the first,
+        default 3), the timeout (default 120) or, with --end, the end
+        marker that stream sends to PORT + 1000 when it stops (a group of
+        the stream's port never sees it); writes the payloads to OUT
+        in arrival order: compared with SENT by cmp, that is every number
+        arrived exactly once, in order, byte-exact
   mcast.py replay IFNAME PCAP
         puts every frame of an Ethernet capture on IFNAME (AF_PACKET), as
         tcpreplay would, without its start-up cost
@@ -56,6 +70,9 @@ def write_payloads(path, payloads):
 
 
 def cmd_payloads(a):
+    if a.ts:
+        write_payloads(a.file, [seq_payload(i, True, 0) for i in range(a.count)])
+        return
     rng = random.Random(a.seed)
     out = []
     for i in range(a.count):
@@ -289,6 +306,101 @@ def cmd_replay(a):
     print("replayed %d frames" % len(frames))
 
 
+def seq_payload(i, ts, size):
+    """Datagram i of a stream: its number first, then filler that depends
+    on it (so a payload that arrived twice or garbled never compares equal)."""
+    if not ts:
+        head = b"seq%08d" % i
+        body = bytes((i * 31 + j * 7) & 0xff for j in range(max(size - len(head), 0)))
+        return head + body
+    out = []
+    for k in range(7):
+        cc = (i * 7 + k) & 15
+        # sync, PID 0x100 with payload_unit_start on the first, sc 00, payload only
+        hdr = bytes([0x47, 0x41 if k == 0 else 0x01, 0x00, 0x10 | cc])
+        tag = b"ts%08d.%d" % (i, k)
+        fill = bytes((i * 13 + k * 29 + j) & 0xff for j in range(184 - len(tag)))
+        out.append(hdr + tag + fill)
+    return b"".join(out)
+
+
+def cmd_stream(a):
+    fam = family_of(a.dst)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if fam == socket.AF_INET:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 16)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.ifname.encode())
+    else:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 16)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF,
+                     socket.if_nametoindex(a.ifname))
+    i = 0
+    # line-buffered: the file is non-empty once the first datagram left
+    with open(a.sent, "w", buffering=1) as log:
+        while not os.path.exists(a.until):
+            p = seq_payload(i, a.ts, a.size)
+            s.sendto(p, (a.dst, a.port))
+            log.write(p.hex() + "\n")
+            i += 1
+            time.sleep(a.gap)
+    # the end, for recv-seq --end: to port + 1000, which no group of the
+    # stream's claims, so no counter of the stream's groups sees it
+    for _ in range(3):
+        s.sendto(b"mcast.py stream end", (a.dst, a.port + 1000))
+        time.sleep(0.1)
+    print("stream: sent %d datagrams" % i, file=sys.stderr)
+
+
+def joined_socket(ifname, dst, port):
+    fam = family_of(dst)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    idx = socket.if_nametoindex(ifname)
+    if fam == socket.AF_INET:
+        s.bind((dst, port))
+        mreq = socket.inet_aton(dst) + socket.inet_aton("0.0.0.0") + struct.pack("=i", idx)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    else:
+        s.bind((dst, port, 0, idx))
+        mreq = socket.inet_pton(socket.AF_INET6, dst) + struct.pack("=I", idx)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    return s
+
+
+def cmd_recv_seq(a):
+    import select
+    s = joined_socket(a.ifname, a.dst, a.port)
+    socks = [s]
+    if a.end:
+        socks.append(joined_socket(a.ifname, a.dst, a.port + 1000))
+    if a.ready:
+        open(a.ready, "w").close()
+    n = 0
+    idle = a.idle
+    deadline = time.monotonic() + a.timeout
+    with open(a.out, "w") as out:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select(socks, [], [],
+                                    min(left, idle) if n or idle == 1 else left)
+            if not r:
+                break
+            if s not in r:
+                # the end marker: what is still in flight gets a second
+                socks[1].recv(65536)
+                socks = [s]
+                idle = 1
+                continue
+            out.write(s.recv(65536).hex() + "\n")
+            n += 1
+    print("recv-seq: %d datagrams" % n, file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -298,6 +410,7 @@ def main():
     p.add_argument("seed")
     p.add_argument("minlen", type=int, nargs="?", default=1)
     p.add_argument("maxlen", type=int, nargs="?", default=1400)
+    p.add_argument("--ts", action="store_true")
     p.set_defaults(fn=cmd_payloads)
     p = sub.add_parser("send")
     p.add_argument("ifname")
@@ -341,6 +454,26 @@ def main():
     p.add_argument("ifname")
     p.add_argument("pcap")
     p.set_defaults(fn=cmd_replay)
+    p = sub.add_parser("stream")
+    p.add_argument("ifname")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("sent")
+    p.add_argument("--until", required=True)
+    p.add_argument("--gap", type=float, default=0.005)
+    p.add_argument("--ts", action="store_true")
+    p.add_argument("--size", type=int, default=200)
+    p.set_defaults(fn=cmd_stream)
+    p = sub.add_parser("recv-seq")
+    p.add_argument("ifname")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("out")
+    p.add_argument("--ready")
+    p.add_argument("--idle", type=float, default=3)
+    p.add_argument("--end", action="store_true")
+    p.add_argument("--timeout", type=float, default=120)
+    p.set_defaults(fn=cmd_recv_seq)
     a = ap.parse_args()
     a.fn(a)
 
