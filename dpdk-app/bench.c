@@ -129,7 +129,8 @@ static struct blcore bl[MAX_BL];
 static unsigned int nbl;
 static u64 total_pkts;		/* every packet any case ran */
 
-/* Ethernet + IPv4 + UDP to group:5000 + payload (7 TS packets or bytes). */
+/* Ethernet + IPv4 + UDP to group:5000 + payload (7 TS packets or bytes),
+ * with IP and UDP checksums. */
 static void make_frame(struct frame *f, u8 group_last, u32 payload, bool ts)
 {
 	u8 *p = f->b, *ip = p + 14;
@@ -157,6 +158,11 @@ static void make_frame(struct frame *f, u8 group_last, u32 payload, bool ts)
 	}
 	mc_ipv4_csum_update(ip);
 	f->len = 14 + 28 + payload;
+	/* A UDP checksum, as encoders send it: TS must recompute it. */
+	struct mc_flow fl;
+
+	if (mc_flow_parse(ip, f->len - 14, &fl) == 0)
+		mc_udp_csum_update(ip, &fl);
 }
 
 static struct mcd_group *add_group(u8 last, u8 dir, u8 format)

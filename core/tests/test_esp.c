@@ -1040,6 +1040,22 @@ static void test_csum(void)
 	for (u32 n = 0; n < 64; n++)
 		ok &= mc_csum_fold(mc_csum_add(0, p, n)) == (~naive_sum(0, p, n) & 0xffff);
 	tap_ok(ok, "mc_csum_add/fold equal the 16-bit reference at every length 0..63");
+	/* The 8-byte path: every length to 1600, odd addresses, sums chained
+	 * on, all-0xff and all-zero data (the +0/-0 corners). */
+	ok = true;
+	for (u32 fill = 0; fill < 3; fill++) {
+		for (u32 i = 0; i < sizeof(q); i++)
+			q[i] = fill == 0 ? (u8)(i * 131 + 7) : fill == 1 ? 0xff : 0;
+		for (u32 n = 0; n + 3 <= sizeof(q); n++) {
+			u32 start = (n * 7919u) & 0xffffu;
+
+			ok &= mc_csum_fold(mc_csum_add(start, q + 3, n)) ==
+			      (~naive_sum(start, q + 3, n) & 0xffff);
+			ok &= mc_csum_fold(mc_csum_add(mc_csum_add(start, q, 8), q + 8, n)) ==
+			      (~naive_sum(naive_sum(start, q, 8), q + 8, n) & 0xffff);
+		}
+	}
+	tap_ok(ok, "mc_csum_add/fold equal the 16-bit reference at every length 0..1597, odd addresses, chained, all-ones and all-zero data");
 }
 
 int main(void)
