@@ -203,18 +203,25 @@ static u32 csum_native(const u8 *p, u32 blocks)
 }
 
 /*
- * Adds p[0..len) as big-endian 16-bit words to a 32-bit partial sum: the
- * bulk in 8-byte native words (a UDP checksum over a 7-packet TS datagram
- * was the largest cost of descrambling it), the last 0..7 bytes by hand.
+ * Adds p[0..len) as big-endian 16-bit words to a 32-bit partial sum: from
+ * 64 bytes on, the bulk in 8-byte native words (a UDP checksum over a
+ * 7-packet TS datagram was the largest cost of descrambling it), the rest
+ * in 4-byte words.
  * Only the last chunk of a chained sum may have an odd length.
  */
 u32 mc_csum_add(u32 sum, const u8 *p, u32 len)
 {
 	u64 acc = sum;
-	u32 i = len & ~7u;
+	u32 i = 0;
 
-	if (i)
+	/*
+	 * Not for headers: one just written in smaller stores (an ESP outer
+	 * header) would stall 8-byte loads until the stores reach the cache.
+	 */
+	if (len >= 64) {
+		i = len & ~7u;
 		acc += csum_native(p, i / 8);
+	}
 	for (; i + 4 <= len; i += 4)
 		acc += mc_get_be32(p + i);
 	if (i + 2 <= len) {
