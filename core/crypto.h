@@ -29,7 +29,11 @@ struct mc_key *mc_key_new(struct mc_crypto *c, u8 suite, const u8 *raw,
 /* Wipes the expanded key before freeing it. */
 void mc_key_free(struct mc_key *k);
 
-/* Runs jobs[0..n) and sets each job's status. */
-void mc_crypto_run(struct mc_crypto *c, struct mc_job *jobs, u32 n);
+/*
+ * Runs jobs[0..n) and sets each job's status. Returns how many got
+ * MC_JOB_ERROR (the backend could not run them), so that a caller can skip
+ * looking when none did; a failed tag check is not an error.
+ */
+u32 mc_crypto_run(struct mc_crypto *c, struct mc_job *jobs, u32 n);
 
 #endif /* MCSEC_CORE_CRYPTO_H */

@@ -81,7 +81,15 @@ struct mc_crypto {
 	u8 zero[16];		/* src for zero-length jobs */
 	u8 *aad_copy;		/* MC_AAD_COPY_MAX bytes, allocated on first use */
 	struct mc_cbc_batch cbc[2];	/* [0] encrypt, [1] decrypt */
+	u32 errors;		/* MC_JOB_ERROR jobs of this mc_crypto_run */
 };
+
+/* The backend could not run j. */
+static void job_error(struct mc_crypto *c, struct mc_job *j)
+{
+	j->status = MC_JOB_ERROR;
+	c->errors++;
+}
 
 static void wipe(void *p, size_t n)
 {
@@ -352,11 +360,11 @@ static void run_split(struct mc_crypto *c, struct mc_job *j)
 	if (key_is_gcm(k) && j->len == 0) {
 		gmac_tag(c, k, j, tag);
 		if (imb_get_errno(c->mgr)) {
-			j->status = MC_JOB_ERROR;
+			job_error(c, j);
 			return;
 		}
 	} else if (!split_aead(c, k, j, tag)) {
-		j->status = MC_JOB_ERROR;
+		job_error(c, j);
 		return;
 	}
 	finish_aead(j, tag);
@@ -394,22 +402,22 @@ static void fill_imb_job(IMB_JOB *ij, struct mc_job *j, u8 *tag, u8 *zero)
 	ij->u.CHACHA20_POLY1305.aad_len_in_bytes = j->aad_len;
 }
 
-static void complete_imb_job(const IMB_JOB *ij)
+static void complete_imb_job(struct mc_crypto *c, const IMB_JOB *ij)
 {
 	struct mc_job *j = ij->user_data;
 
 	if (ij->status != IMB_STATUS_COMPLETED) {
-		j->status = MC_JOB_ERROR;
+		job_error(c, j);
 		return;
 	}
 	finish_aead(j, ij->user_data2);
 }
 
-static void drain(IMB_MGR *mgr, IMB_JOB *ij)
+static void drain(struct mc_crypto *c, IMB_JOB *ij)
 {
 	while (ij) {
-		complete_imb_job(ij);
-		ij = IMB_GET_COMPLETED_JOB(mgr);
+		complete_imb_job(c, ij);
+		ij = IMB_GET_COMPLETED_JOB(c->mgr);
 	}
 }
 
@@ -478,7 +486,7 @@ static void cbc_flush(struct mc_crypto *c, u32 dir)
 		struct mc_job *j = b->j[i];
 
 		if (done != b->n || b->ij[i].status != IMB_STATUS_COMPLETED) {
-			j->status = MC_JOB_ERROR;
+			job_error(c, j);
 			continue;
 		}
 		if (!dir && j->residual == MC_RESIDUAL_IDSA && j->len % 16)
@@ -538,17 +546,23 @@ static void cbc_init(struct mc_crypto *c)
 
 /* ---- a burst ------------------------------------------------------------ */
 
-void mc_crypto_run(struct mc_crypto *c, struct mc_job *jobs, u32 n)
+u32 mc_crypto_run(struct mc_crypto *c, struct mc_job *jobs, u32 n)
 {
 	u32 i, slot = 0;
 	bool slots_used = false, gcm_used = false;
 	IMB_JOB *ij;
 
+	if (!c) {
+		for (i = 0; i < n; i++)
+			jobs[i].status = MC_JOB_ERROR;
+		return n;
+	}
+	c->errors = 0;
 	for (i = 0; i < n; i++) {
 		struct mc_job *j = &jobs[i];
 
-		if (!c || !job_valid(j)) {
-			j->status = MC_JOB_ERROR;
+		if (!job_valid(j)) {
+			job_error(c, j);
 			continue;
 		}
 		if (j->op == MC_OP_CBC_ENCRYPT || j->op == MC_OP_CBC_DECRYPT) {
@@ -567,25 +581,24 @@ void mc_crypto_run(struct mc_crypto *c, struct mc_job *jobs, u32 n)
 		if (slot == MC_MB_CHUNK) {
 			/* Every tag buffer is taken: let the lanes finish. */
 			while ((ij = IMB_FLUSH_JOB(c->mgr)))
-				drain(c->mgr, ij);
+				drain(c, ij);
 			slot = 0;
 		}
 		ij = IMB_GET_NEXT_JOB(c->mgr);
 		fill_imb_job(ij, j, c->tags[slot++], c->zero);
 		slots_used = true;
-		drain(c->mgr, IMB_SUBMIT_JOB(c->mgr));
+		drain(c, IMB_SUBMIT_JOB(c->mgr));
 	}
-	if (!c)
-		return;
 	cbc_flush(c, 0);
 	cbc_flush(c, 1);
 	if (slots_used) {
 		while ((ij = IMB_FLUSH_JOB(c->mgr)))
-			drain(c->mgr, ij);
+			drain(c, ij);
 		wipe(c->tags, sizeof(c->tags));
 	}
 	if (gcm_used) {
 		wipe(&c->gcm, sizeof(c->gcm));
 		wipe(c->tag, sizeof(c->tag));
 	}
+	return c->errors;
 }

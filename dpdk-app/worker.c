@@ -132,7 +132,7 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 	struct run runs[MCD_BURST];
 	struct rte_mbuf *tx[MCD_BURST], *drop[MCD_BURST];
 	u64 t0 = rte_rdtsc();
-	u32 nruns, ntx = 0, ndrop = 0, r;
+	u32 nruns, ntx = 0, ndrop = 0, r, errors = 0;
 	u16 sent;
 #ifdef MCD_STAGES
 	u64 st[MCD_NSTAGES + 1];
@@ -156,12 +156,12 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 					&order[runs[r].start], runs[r].n);
 	STAGE(2);
 	if (lc->njobs)
-		mc_crypto_run(lc->c, lc->jobs, lc->njobs);
+		errors = mc_crypto_run(lc->c, lc->jobs, lc->njobs);
 	STAGE(3);
 	for (r = 0; r < nruns; r++) {
 		struct mcd_slot **s = &order[runs[r].start];
 
-		for (u32 i = 0; i < runs[r].n; i++) {
+		for (u32 i = 0; errors && i < runs[r].n; i++) {
 			for (u32 j = 0; j < s[i]->njobs; j++) {
 				if (lc->jobs[s[i]->job0 + j].status != MC_JOB_ERROR)
 					continue;

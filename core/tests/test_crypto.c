@@ -476,9 +476,37 @@ static void test_bad_jobs(void)
 	mc_crypto_run(eng, &j, 1);
 	ok += j.status == MC_JOB_ERROR;
 
+	/* The count it returns: a bad job between good ones of each path, a
+	 * broken tag not an error. */
+	{
+		struct mc_job m[4];
+		u8 d[4][32] = { { 0 } }, t[4][16] = { { 0 } };
+		u32 n_err, k;
+
+		for (k = 0; k < 4; k++) {
+			memset(&m[k], 0, sizeof(m[k]));
+			m[k].data = d[k];
+			m[k].len = 32;
+			m[k].tag = t[k];
+			m[k].tag_len = 16;
+			m[k].iv_len = 12;
+			m[k].key = gcm.mc;
+			m[k].op = MC_OP_AEAD_ENCRYPT;
+		}
+		m[1].key = cbc.mc;
+		m[1].op = MC_OP_CBC_ENCRYPT;
+		m[1].iv_len = 16;
+		m[2].key = NULL;			/* the bad one */
+		m[3].op = MC_OP_AEAD_DECRYPT;		/* tag all zero: fails */
+		n_err = mc_crypto_run(eng, m, 4);
+		ok += n_err == 1 && m[0].status == MC_JOB_OK &&
+		      m[1].status == MC_JOB_OK && m[2].status == MC_JOB_ERROR &&
+		      m[3].status == MC_JOB_AUTH_FAILED;
+	}
+
 	keypair_free(&gcm);
 	keypair_free(&cbc);
-	tap_ok(ok == 5, "malformed jobs get MC_JOB_ERROR (%u of 5)", ok);
+	tap_ok(ok == 6, "malformed jobs get MC_JOB_ERROR and are counted (%u of 6)", ok);
 }
 
 /*
