@@ -190,7 +190,8 @@ static void resolve(struct mcd_lcore *lc, struct mcd_slot *s)
 	frame = s->l2_len + s->flow.ip_len;
 	if (m->pkt_len > frame)
 		rte_pktmbuf_trim(m, (u16)(m->pkt_len - frame));
-	memcpy(s->l2, rte_pktmbuf_mtod(m, u8 *), s->l2_len);
+	/* All of s->l2, a fixed-size copy (an IP header follows, >= 20 bytes). */
+	memcpy(s->l2, rte_pktmbuf_mtod(m, u8 *), MCD_L2_MAX);
 	s->pkt.data = rte_pktmbuf_mtod(m, u8 *) + s->l2_len;
 	s->pkt.len = s->flow.ip_len;
 	s->pkt.headroom = rte_pktmbuf_headroom(m);
@@ -235,7 +236,11 @@ void mcd_mbuf_sync(struct mcd_slot *s)
 	u8 *frame = s->pkt.data - s->l2_len;
 	u32 want = s->l2_len + s->pkt.len;
 
-	memcpy(frame, s->l2, s->l2_len);
+	/* Untagged Ethernet as a fixed-size copy, not a memcpy call. */
+	if (likely(s->l2_len == RTE_ETHER_HDR_LEN))
+		memcpy(frame, s->l2, RTE_ETHER_HDR_LEN);
+	else
+		memcpy(frame, s->l2, s->l2_len);
 	mc_put_be16(frame + s->l2_len - 2,
 		    s->pkt.data[0] >> 4 == 4 ? ETH_P_IPV4 : ETH_P_IPV6);
 	if (frame < old)

@@ -183,7 +183,6 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 		u32 nj = 0;
 		int r;
 
-		memset(&s[i]->tally, 0, sizeof(s[i]->tally));
 		r = mc_ts_scramble(&g->ts, ts_payload(s[i]), s[i]->flow.payload_len,
 				   parity, key, next_job(lc, s[i]), &nj,
 				   &s[i]->tally);
@@ -209,7 +208,6 @@ static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 		u32 nj = 0;
 		int r;
 
-		memset(&s[i]->tally, 0, sizeof(s[i]->tally));
 		r = mc_ts_descramble(&g->ts, ts_payload(s[i]),
 				     s[i]->flow.payload_len, keys,
 				     next_job(lc, s[i]), &nj, &s[i]->tally);
