@@ -123,8 +123,9 @@ struct mcd_sa {
 };
 
 /* The key of the group hash. Zeroed before filling: it is hashed whole,
- * by rte_jhash in 32-bit words, hence the alignment. */
-struct __attribute__((aligned(4))) mcd_gkey {
+ * by rte_hash_crc in 64-bit words, hence the alignment (24 bytes, so the
+ * size stays). */
+struct __attribute__((aligned(8))) mcd_gkey {
 	u8 addr[16];
 	u16 port;			/* UDP destination port, 0 = any */
 	u8 family;
