@@ -5,4 +5,4 @@ set -e
 cd "$(dirname "$0")/.."
 echo "## core + intel-ipsec-mb backend (build/bench/mcsec-core-bench)"
 build/bench/mcsec-core-bench -s "${BENCH_SECONDS:-1}"
-echo "## mcsec-dpdk appliance loop, one lcore (build/dpdk-app/mcsec-dpdk-bench)"; bench/dpdk_bench.sh
+echo "## mcsec-dpdk appliance loop, 1 and 2 lcores (build/dpdk-app/mcsec-dpdk-bench)"; bench/dpdk_bench.sh
