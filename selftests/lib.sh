@@ -36,7 +36,9 @@
 #                key_file FILE BYTES: random key material, hex.
 # capture        cap_start NS IF FILE [FILTER...] (returns once tcpdump
 #                listens) + cap_stop FILE; cap_check FILE DST [--only-esp]
-#                [--no-payloads FILE] [--min N]; cap_udp FILE DST PORT.
+#                [--no-payloads FILE] [--min N]; cap_udp FILE DST PORT;
+#                sniff_start NS IF FILE + sniff_stop FILE: frames held
+#                unread on a packet socket (cloned skbs), then a pcap.
 # topology       topo_setup: the five namespaces of issue 3 (below).
 #
 # Executed rather than sourced, lib.sh tests itself (KTAP).
@@ -246,11 +248,13 @@ mc_payloads() {
 	$MCAST payloads "$@"
 }
 
-# mc_send NS IF DST PORT FILE [options of mcast.py send]
+# mc_send NS IF DST PORT FILE [options of mcast.py send]: on one CPU,
+# since veth queues a packet on the CPU that sent it and a sender that
+# migrates between two would reorder its own stream
 mc_send() {
 	_ns=$1
 	shift
-	ip netns exec "$_ns" $MCAST send "$@"
+	ip netns exec "$_ns" taskset -c 0 $MCAST send "$@"
 }
 
 # mc_recv_start NS IF DST PORT COUNT OUT [--timeout SEC]: returns once the
@@ -383,7 +387,9 @@ cap_start() {
 	# --immediate-mode: no TPACKET_V3 block timeout, so every packet
 	# reaches the file before the SIGINT of cap_stop (packets still in an
 	# unfinished block are lost otherwise)
-	ip netns exec "$_ns" tcpdump -i "$_if" -n -U --immediate-mode -s 0 -w "$_file" "$@" \
+	# -B 16384: a 16 MiB buffer, so that a tcpdump starved of CPU in a
+	# loaded TCG guest loses nothing of a few hundred packets
+	ip netns exec "$_ns" tcpdump -i "$_if" -n -U --immediate-mode -B 16384 -s 0 -w "$_file" "$@" \
 		>"$_file.log" 2>&1 &
 	echo $! >"$_file.pid"
 	wait_for 20 grep -q 'listening on' "$_file.log"
@@ -398,6 +404,25 @@ cap_stop() {
 	kill -INT "$_pid" 2>/dev/null
 	wait "$_pid" 2>/dev/null
 	[ -s "$1" ]
+}
+
+# sniff_start NS IF FILE: a packet socket on IF that holds every frame
+# unread (so the skbs the stack goes on with are clones) until sniff_stop
+# FILE writes them to FILE (pcap)
+sniff_start() {
+	rm -f "$3" "$3.ready" "$3.until"
+	ip netns exec "$1" $MCAST sniff "$2" "$3" --ready "$3.ready" \
+		--until "$3.until" >"$3.log" 2>&1 &
+	echo $! >"$3.pid"
+	wait_for 20 test -e "$3.ready"
+}
+
+sniff_stop() {
+	: >"$1.until"
+	wait "$(cat "$1.pid")"
+	_rc=$?
+	ktap_diag <"$1.log"
+	return $_rc
 }
 
 # cap_check FILE DST [--only-esp] [--no-payloads FILE] [--min N]

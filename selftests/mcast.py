@@ -8,13 +8,20 @@ writes what it saw in the same form, so a shell test compares with cmp.
   mcast.py payloads FILE COUNT SEED [MINLEN MAXLEN]
         COUNT deterministic payloads of MINLEN..MAXLEN bytes (default 1..1400);
         --ts: COUNT datagrams of 7 clear TS packets, as stream --ts sends
-  mcast.py send IFNAME DST PORT FILE [--ttl N] [--src ADDR] [--gap SEC]
+  mcast.py send IFNAME DST PORT FILE [--ttl N] [--src ADDR] [--gap SEC] [--gso K]
         one UDP datagram per line of FILE to DST:PORT (multicast: out of
-        IFNAME, loopback off, TTL/hop limit N, default 16)
+        IFNAME, loopback off, TTL/hop limit N, default 16); --gso K: K
+        lines per sendmsg with UDP_SEGMENT of the first one's length (one
+        GSO skb that the stack splits into those datagrams)
+  mcast.py send-many SPEC [--ttl N] [--gap SEC]
+        the same for every line IFNAME DST PORT FILE of SPEC, in order
   mcast.py recv IFNAME DST PORT COUNT OUT [--ready F] [--timeout SEC]
         binds DST:PORT (joins DST on IFNAME when it is a group), writes the
         payloads of the first COUNT datagrams to OUT, creates F once
         listening; exits 1 if fewer arrived within SEC (default 20)
+  mcast.py recv-many SPEC [--ready F] [--timeout SEC]
+        the same for every line IFNAME DST PORT COUNT OUT of SPEC, all
+        listening at once; exits 1 if any flow came short
   mcast.py pcap-udp PCAP DST PORT
         prints the payloads of the UDP datagrams to DST:PORT in PCAP
         (pcap, Ethernet / raw IP / Linux cooked, 802.1Q skipped)
@@ -38,6 +45,10 @@ writes what it saw in the same form, so a shell test compares with cmp.
         the stream's port never sees it); writes the payloads to OUT
         in arrival order: compared with SENT by cmp, that is every number
         arrived exactly once, in order, byte-exact
+  mcast.py sniff IFNAME OUT.pcap --ready F --until F2 [--timeout SEC]
+        a plain AF_PACKET socket (no ring) on IFNAME that reads nothing
+        until F2 exists, so every frame it gets stays queued as a clone of
+        the skb the stack goes on with; then writes them all to OUT.pcap
   mcast.py replay IFNAME PCAP
         puts every frame of an Ethernet capture on IFNAME (AF_PACKET), as
         tcpreplay would, without its start-up cost
@@ -52,6 +63,7 @@ import argparse
 import ipaddress
 import os
 import random
+import select
 import socket
 import struct
 import sys
@@ -78,7 +90,7 @@ def cmd_payloads(a):
     for i in range(a.count):
         n = rng.randint(a.minlen, a.maxlen)
         # a marker first, so a payload is recognisable in a hexdump
-        body = b"mcsec%04d" % i + bytes(rng.getrandbits(8) for _ in range(n))
+        body = b"mcsec%04d" % i + rng.randbytes(n)
         out.append(body[:n])
     write_payloads(a.file, out)
 
@@ -87,49 +99,84 @@ def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def cmd_send(a):
-    fam = family_of(a.dst)
+def send_socket(ifname, dst, ttl=16, src=None):
+    fam = family_of(dst)
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    group = ipaddress.ip_address(a.dst).is_multicast
+    group = ipaddress.ip_address(dst).is_multicast
     if fam == socket.AF_INET:
         if group:
-            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, a.ttl)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
             s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.ifname.encode())
-        if a.src:
-            s.bind((a.src, 0))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+        if src:
+            s.bind((src, 0))
     else:
         if group:
-            idx = socket.if_nametoindex(a.ifname)
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, a.ttl)
+            idx = socket.if_nametoindex(ifname)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
-        if a.src:
-            s.bind((a.src, 0, 0, 0))
-    for p in read_payloads(a.file):
+        if src:
+            s.bind((src, 0, 0, 0))
+    return s
+
+
+def cmd_send(a):
+    s = send_socket(a.ifname, a.dst, a.ttl, a.src)
+    payloads = read_payloads(a.file)
+    if a.gso:
+        for i in range(0, len(payloads), a.gso):
+            chunk = payloads[i:i + a.gso]
+            # UDP_SEGMENT (103) as a control message: one skb, chunk's
+            # datagrams once segmented
+            seg = struct.pack("=H", len(chunk[0]))
+            s.sendmsg([b"".join(chunk)], [(socket.SOL_UDP, 103, seg)],
+                      0, (a.dst, a.port))
+        return
+    for p in payloads:
         s.sendto(p, (a.dst, a.port))
         if a.gap:
             time.sleep(a.gap)
 
 
-def cmd_recv(a):
-    fam = family_of(a.dst)
+def cmd_send_many(a):
+    """Every flow of SPEC (lines IFNAME DST PORT FILE), one after the other."""
+    socks = {}
+    with open(a.spec) as f:
+        flows = [line.split() for line in f if line.strip()]
+    for ifname, dst, port, path in flows:
+        s = socks.get((ifname, dst))
+        if not s:
+            s = socks[(ifname, dst)] = send_socket(ifname, dst, a.ttl)
+        for p in read_payloads(path):
+            s.sendto(p, (dst, int(port)))
+            if a.gap:
+                time.sleep(a.gap)
+
+
+def recv_socket(ifname, dst, port):
+    fam = family_of(dst)
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    group = ipaddress.ip_address(a.dst).is_multicast
-    idx = socket.if_nametoindex(a.ifname)
+    group = ipaddress.ip_address(dst).is_multicast
+    idx = socket.if_nametoindex(ifname)
     if fam == socket.AF_INET:
-        s.bind((a.dst, a.port))
+        s.bind((dst, port))
         if group:
             # struct ip_mreqn: group, local address, ifindex
-            mreq = socket.inet_aton(a.dst) + socket.inet_aton("0.0.0.0") + struct.pack("=i", idx)
+            mreq = socket.inet_aton(dst) + socket.inet_aton("0.0.0.0") + struct.pack("=i", idx)
             s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
     else:
-        s.bind((a.dst, a.port, 0, idx if group else 0))
+        s.bind((dst, port, 0, idx if group else 0))
         if group:
-            mreq = socket.inet_pton(socket.AF_INET6, a.dst) + struct.pack("=I", idx)
+            mreq = socket.inet_pton(socket.AF_INET6, dst) + struct.pack("=I", idx)
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    return s
+
+
+def cmd_recv(a):
+    s = recv_socket(a.ifname, a.dst, a.port)
     if a.ready:
         open(a.ready, "w").close()
     got = []
@@ -148,6 +195,38 @@ def cmd_recv(a):
         print("recv: %d of %d datagrams to %s:%d within %ss"
               % (len(got), a.count, a.dst, a.port, a.timeout), file=sys.stderr)
         sys.exit(1)
+
+
+def cmd_recv_many(a):
+    """Every flow of SPEC (lines IFNAME DST PORT COUNT OUT) at once; each
+    OUT gets its flow's first COUNT payloads."""
+    with open(a.spec) as f:
+        flows = [line.split() for line in f if line.strip()]
+    socks = {}
+    for ifname, dst, port, count, out in flows:
+        socks[recv_socket(ifname, dst, int(port))] = [int(count), out, [], dst, port]
+    if a.ready:
+        open(a.ready, "w").close()
+    deadline = time.monotonic() + a.timeout
+    waiting = [s for s, v in socks.items() if v[0] > 0]
+    while waiting:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select(waiting, [], [], left)
+        for s in r:
+            v = socks[s]
+            v[2].append(s.recv(65536))
+            if len(v[2]) >= v[0]:
+                waiting.remove(s)
+    short = 0
+    for count, out, got, dst, port in socks.values():
+        write_payloads(out, got)
+        if len(got) < count:
+            short += 1
+            print("recv-many: %d of %d datagrams to %s:%s within %ss"
+                  % (len(got), count, dst, port, a.timeout), file=sys.stderr)
+    sys.exit(1 if short else 0)
 
 
 # --- pcap, by hand -----------------------------------------------------------
@@ -294,6 +373,33 @@ def cmd_mkpcap(a):
         f.write(b"".join(out))
 
 
+def cmd_sniff(a):
+    """Frames queued unread on a plain packet socket, then a pcap of them."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    # SO_RCVBUFFORCE (root): room for every frame of a run, past rmem_max
+    s.setsockopt(socket.SOL_SOCKET, 33, 1 << 25)
+    s.bind((a.ifname, 0))
+    open(a.ready, "w").close()
+    deadline = time.monotonic() + a.timeout
+    while not os.path.exists(a.until) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    s.setblocking(False)
+    out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
+    n = 0
+    while True:
+        try:
+            fr, addr = s.recvfrom(65535)
+        except BlockingIOError:
+            break
+        if addr[2] == socket.PACKET_OUTGOING:
+            continue
+        out.append(struct.pack("<IIII", 1700000000, n, len(fr), len(fr)) + fr)
+        n += 1
+    with open(a.out, "wb") as f:
+        f.write(b"".join(out))
+    print("sniffed %d frames" % n)
+
+
 def cmd_replay(a):
     """Every frame of PCAP onto IFNAME, as it is (AF_PACKET)."""
     lt, frames = pcap_records(a.pcap)
@@ -420,7 +526,25 @@ def main():
     p.add_argument("--ttl", type=int, default=16)
     p.add_argument("--src")
     p.add_argument("--gap", type=float, default=0.0)
+    p.add_argument("--gso", type=int, default=0)
     p.set_defaults(fn=cmd_send)
+    p = sub.add_parser("sniff")
+    p.add_argument("ifname")
+    p.add_argument("out")
+    p.add_argument("--ready", required=True)
+    p.add_argument("--until", required=True)
+    p.add_argument("--timeout", type=float, default=600)
+    p.set_defaults(fn=cmd_sniff)
+    p = sub.add_parser("send-many")
+    p.add_argument("spec")
+    p.add_argument("--ttl", type=int, default=16)
+    p.add_argument("--gap", type=float, default=0.0)
+    p.set_defaults(fn=cmd_send_many)
+    p = sub.add_parser("recv-many")
+    p.add_argument("spec")
+    p.add_argument("--ready")
+    p.add_argument("--timeout", type=float, default=20)
+    p.set_defaults(fn=cmd_recv_many)
     p = sub.add_parser("recv")
     p.add_argument("ifname")
     p.add_argument("dst")
