@@ -6,8 +6,16 @@
 # libmcsec, so that a bug shared by both sides cannot hide). Subcommands:
 #   api START      the API cases, KTAP lines numbered from START
 #   unpriv         exits 0 when every request is refused with EPERM
-#   bulk N         adds N groups in batches, dumps and counts them, flushes
+#   bulk N [keep] [sa=M]  adds N groups in batches (an SA in the first M),
+#                  dumps and counts them, flushes (unless keep)
 #   add-esp ...    installs one ESP group and SA (data-path tests)
+#   unpriv-all     every command, and the events group, refused EPERM
+#   sa-set-esn     SA_SET ACTIVE on ESN SAs, with and without the ESN bit
+#   dumpconf       groups and SAs as canonical text (counters left out)
+#   fuzz SEED N    N malformed requests (fixed seed): each must be refused
+#   dump-race N S  N groups; dumps while another process adds and deletes
+#                  a group for S seconds: unflagged dumps are consistent,
+#                  NLM_F_DUMP_INTR flags the others
 # Prints only KTAP lines and '# ' diagnostics.
 import errno
 import socket
@@ -459,38 +467,39 @@ def raw_msgs(buf):
         off += (ln + 3) & ~3
 
 
-def bulk(n):
-    """Adds n groups in batches of 200 messages per sendmsg, counts them
-    in a dump, flushes, counts again. Raw sockets: pyroute2 parsing 10,000
-    messages would take longer than the kernel's work."""
-    with Mcsec() as nl:
-        prid = nl.prid
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    s.bind((0, 0))
-    seq = 0
+class BulkSock:
+    """A raw socket for batches: pyroute2 parsing 10,000 messages would
+    take longer than the kernel's work."""
 
-    def encode(cmd, attrs, flags):
-        nonlocal seq
-        seq += 1
+    def __init__(self):
+        with Mcsec() as nl:
+            self.prid = nl.prid
+        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.s.bind((0, 0))
+        self.seq = 0
+
+    def encode(self, cmd, attrs, flags):
+        self.seq += 1
         m = mcsecmsg()
         m['cmd'] = cmd
         m['version'] = 1
         m['attrs'] = attrs
-        m['header']['type'] = prid
+        m['header']['type'] = self.prid
         m['header']['flags'] = flags
-        m['header']['sequence_number'] = seq
+        m['header']['sequence_number'] = self.seq
         m.encode()
         return bytes(m.data)
 
-    def drain(want_replies, dump=False):
+    def drain(self, want_replies, dump=False):
         got, errs, done = 0, 0, False
         while (dump and not done) or (not dump and got < want_replies):
-            for typ, flags, p in raw_msgs(s.recv(1 << 20)):
+            for typ, flags, p in raw_msgs(self.s.recv(1 << 20)):
                 if typ == NLMSG_ERROR:
+                    # an error, or the ACK of a request without a reply
                     code = struct.unpack_from('=i', p)[0]
                     errs += code != 0
-                    got += code != 0
+                    got += 1
                     done = True
                 elif typ == NLMSG_DONE:
                     done = True
@@ -498,25 +507,427 @@ def bulk(n):
                     got += 1
         return got - errs, errs
 
-    added = 0
+    def count(self):
+        self.s.send(self.encode(CMD_GROUP_GET, [], NLM_F_REQUEST | NLM_F_DUMP))
+        return self.drain(0, dump=True)[0]
+
+
+def bulk_add(n, port, b=None):
+    """Adds n groups 239.x.y.z:port in batches of 200 messages per sendmsg."""
+    b = b or BulkSock()
     for base in range(0, n, 200):
-        batch = b''.join(encode(CMD_GROUP_ADD, [('MCSEC_A_GROUP', group4(
-            '239.%d.%d.%d' % (i >> 16 & 255, i >> 8 & 255, i & 255), 4000))],
+        batch = b''.join(b.encode(CMD_GROUP_ADD, [('MCSEC_A_GROUP', group4(
+            '239.%d.%d.%d' % (i >> 16 & 255, i >> 8 & 255, i & 255), port))],
             NLM_F_REQUEST) for i in range(base, min(n, base + 200)))
-        s.send(batch)
-        ok, errs = drain(min(n, base + 200) - base)
-        if errs:
+        b.s.send(batch)
+        ok, errs = b.drain(min(n, base + 200) - base)
+        if errs or ok != min(n, base + 200) - base:
             print('# %d GROUP_ADD errors' % errs)
             return 1
-        added += ok
-    s.send(encode(CMD_GROUP_GET, [], NLM_F_REQUEST | NLM_F_DUMP))
-    dumped, _ = drain(0, dump=True)
-    s.send(encode(CMD_FLUSH, [], NLM_F_REQUEST | NLM_F_ACK))
-    drain(0, dump=True)
-    s.send(encode(CMD_GROUP_GET, [], NLM_F_REQUEST | NLM_F_DUMP))
-    left, _ = drain(0, dump=True)
-    print('# added %d, dumped %d, left after flush %d' % (added, dumped, left))
-    return 0 if added == n and dumped == n and left == 0 else 1
+    return 0
+
+
+def bulk_sa(n, port, b):
+    """One AES-128-GCM SA (a crypto transform each) in each of bulk_add's
+    groups, named by match."""
+    for base in range(0, n, 200):
+        batch = b''.join(b.encode(CMD_SA_ADD, [
+            ('MCSEC_A_GROUP', name4('239.%d.%d.%d' % (
+                i >> 16 & 255, i >> 8 & 255, i & 255), port)),
+            ('MCSEC_A_SA', gcm_sa(0x1000 + i, key=struct.pack('=I', i) * 4))],
+            NLM_F_REQUEST | NLM_F_ACK) for i in range(base, min(n, base + 200)))
+        b.s.send(batch)
+        ok, errs = b.drain(min(n, base + 200) - base)
+        if errs:
+            print('# %d SA_ADD errors' % errs)
+            return 1
+    return 0
+
+
+def bulk(n, keep=False, sas=0):
+    """Adds n groups (the first sas of them with an SA each), counts them
+    in a dump;
+    unless keep, flushes and counts again."""
+    b = BulkSock()
+    if bulk_add(n, 4000, b) or (sas and bulk_sa(sas, 4000, b)):
+        return 1
+    dumped = b.count()
+    if keep:
+        print('# added %d, dumped %d' % (n, dumped))
+        return 0 if dumped == n else 1
+    b.s.send(b.encode(CMD_FLUSH, [], NLM_F_REQUEST | NLM_F_ACK))
+    b.drain(0, dump=True)
+    left = b.count()
+    print('# added %d, dumped %d, left after flush %d' % (n, dumped, left))
+    return 0 if dumped == n and left == 0 else 1
+
+
+def unpriv_all():
+    """Every command refused EPERM, and joining "events" refused too: an
+    unprivileged listener would learn the namespace's groups and SPIs."""
+    g = ('MCSEC_A_GROUP', group4())
+    sa = ('MCSEC_A_SA', gcm_sa(0x100))
+    cases = ((CMD_GROUP_ADD, [g], False), (CMD_GROUP_SET, [g], False),
+             (CMD_GROUP_DEL, [g], False), (CMD_GROUP_GET, [g], False),
+             (CMD_GROUP_GET, [], True), (CMD_SA_ADD, [g, sa], False),
+             (CMD_SA_SET, [g, sa], False), (CMD_SA_DEL, [g, sa], False),
+             (CMD_SA_GET, [g, sa], False), (CMD_SA_GET, [g], True),
+             (CMD_FLUSH, [], False), (CMD_STATS_GET, [], False))
+    bad = 0
+    with Mcsec() as nl:
+        for cmd, attrs, dump in cases:
+            ok, why = refused(lambda: nl.request(cmd, attrs, dump),
+                              errno.EPERM)
+            if not ok:
+                print('# command %d%s: %s' % (cmd, ' dump' if dump else '',
+                                              why))
+                bad += 1
+        try:
+            nl.add_membership('events')
+            print('# joined the events group')
+            bad += 1
+        except OSError as e:
+            if e.errno != errno.EPERM:
+                print('# joining events: %r' % (e,))
+                bad += 1
+    print('# %d requests and the events group tried' % (len(cases) + 1))
+    return 1 if bad else 0
+
+
+def canon(msgs, top):
+    out = []
+    for m in msgs:
+        n = m.get_attr(top)
+        out.append(' '.join('%s=%s' % (k, v.hex() if isinstance(v, bytes)
+                                       else v)
+                            for k, v in n['attrs'] if k != 'STATS'))
+    return out
+
+
+def dumpconf():
+    with Mcsec() as nl:
+        groups = nl.request(CMD_GROUP_GET, [], dump=True)
+        for line in canon(groups, 'MCSEC_A_GROUP'):
+            print('group ' + line)
+        for m in groups:
+            gid = m.get_attr('MCSEC_A_GROUP').get_attr('ID')
+            sas = nl.request(CMD_SA_GET, [('MCSEC_A_GROUP', nest(id=gid))],
+                             dump=True)
+            for line in canon(sas, 'MCSEC_A_SA'):
+                print('sa group %d %s' % (gid, line))
+    return 0
+
+
+class RawGenl:
+    """Hand-built requests on a raw netlink socket: what pyroute2 would
+    refuse to encode."""
+
+    def __init__(self):
+        with Mcsec() as nl:
+            self.prid = nl.prid
+        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.s.setsockopt(270, 11, 1)   # NETLINK_EXT_ACK
+        self.s.setsockopt(270, 10, 1)   # NETLINK_CAP_ACK
+        self.s.bind((0, 0))
+        self.seq = 0
+
+    def send(self, cmd, attrs, flags=NLM_F_REQUEST | NLM_F_ACK, version=1,
+             reserved=0):
+        self.seq += 1
+        body = struct.pack('=BBH', cmd, version, reserved) + attrs
+        self.s.send(struct.pack('=IHHII', 16 + len(body), self.prid, flags,
+                                self.seq, 0) + body)
+        return self.seq
+
+    def answer(self, seq):
+        """The errno of the NLMSG_ERROR for seq (0 = success) and extack."""
+        while True:
+            for typ, flags, p in raw_msgs(self.s.recv(1 << 20)):
+                if typ != NLMSG_ERROR:
+                    continue
+                code, = struct.unpack_from('=i', p)
+                _, _, _, rseq, _ = struct.unpack_from('=IHHII', p, 4)
+                if rseq != seq:
+                    continue
+                msg = ''
+                if flags & 0x200:     # NLM_F_ACK_TLVS
+                    off = 4 + 16
+                    while off + 4 <= len(p):
+                        ln, t = struct.unpack_from('=HH', p, off)
+                        if ln < 4:
+                            break
+                        if t == 1:    # NLMSGERR_ATTR_MSG
+                            msg = p[off + 4:off + ln].rstrip(b'\0').decode()
+                        off += (ln + 3) & ~3
+                return -code, msg
+
+
+def attr(t, data, nested=False):
+    t |= NLA_F_NESTED if nested else 0
+    a = struct.pack('=HH', 4 + len(data), t) + data
+    return a + b'\0' * ((-len(a)) % 4)
+
+
+# Templates of valid requests: (cmd, [(top type, [(attr type, bytes)])]).
+# Group attributes: 1 ID, 2 FAMILY, 3 DADDR, 4 SADDR, 5 PORT, 6 IFINDEX,
+# 7 DIR, 8 FORMAT, 9 FLAGS, 10 PIDS, 11 TX_PARITY, 12 TX_SPI.
+# SA attributes: 1 SPI, 2 PARITY, 3 SUITE, 4 KEY, 5 SALT, 6 SEQ, 7 WINDOW,
+# 8 FLAGS, 9 SOFT, 10 HARD (lifetimes: 1 PACKETS, 2 BYTES, 3 SECONDS).
+def u8(v): return struct.pack('=B', v)
+def u16(v): return struct.pack('=H', v)
+def u32(v): return struct.pack('=I', v)
+def u64(v): return struct.pack('=Q', v)
+
+
+def templates():
+    tup = [(2, u16(socket.AF_INET)), (3, v4('239.77.0.1')), (5, u16(5000)),
+           (7, u8(DIR_ENCRYPT))]
+    add = tup + [(8, u8(FMT_ESP_TUNNEL)), (9, u32(1))]
+    lt = [(1, u64(10)), (2, u64(1000)), (3, u64(5))]
+    sa = [(1, u32(0x900)), (3, u8(SUITE_AES128_GCM)), (4, b'\x11' * 16),
+          (5, b'\x22' * 4), (6, u64(1)), (7, u32(64)), (8, u32(1)),
+          (9, lt), (10, [(1, u64(20)), (2, u64(2000)), (3, u64(10))])]
+    ts = [(2, u8(PARITY_EVEN)), (3, u8(SUITE_AES128_CBC)), (4, b'\x33' * 16)]
+    return [
+        (CMD_GROUP_ADD, [(1, add)], {1: [2, 3, 7, 8]}),
+        (CMD_GROUP_SET, [(1, tup + [(12, u32(0x900))])], {1: [2, 3, 7]}),
+        (CMD_GROUP_DEL, [(1, tup)], {1: [2, 3, 7], 0: [1]}),
+        (CMD_GROUP_GET, [(1, tup)], {1: [2, 3, 7], 0: [1]}),
+        (CMD_SA_ADD, [(1, tup), (2, sa)], {0: [1, 2], 1: [2, 3, 7],
+                                            2: [1, 3, 4, 5]}),
+        (CMD_SA_ADD, [(1, [(1, u32(1))]), (2, ts)], {0: [1, 2],
+                                                   2: [2, 3, 4]}),
+        (CMD_SA_SET, [(1, tup), (2, [(1, u32(0x900)), (8, u32(2))])],
+         {0: [1, 2], 1: [2, 3, 7], 2: [1]}),
+        (CMD_SA_DEL, [(1, tup), (2, [(1, u32(0x900))])],
+         {0: [1, 2], 1: [2, 3, 7], 2: [1]}),
+        (CMD_SA_GET, [(1, tup), (2, [(1, u32(0x900))])],
+         {0: [1, 2], 1: [2, 3, 7], 2: [1]}),
+    ]
+
+
+# The wrong sizes for each fixed-size attribute, by its right size.
+WRONG = {1: [0, 2, 4], 2: [0, 1, 3, 4], 4: [0, 2, 3, 5, 8], 8: [0, 4, 7, 9]}
+
+
+def encode(level, rng, how):
+    """Bytes of a list of (type, bytes | list) with one mutation applied at
+    the chosen spot: how = (kind, path) where path says which attribute."""
+    out = b''
+    for i, (t, v) in enumerate(level):
+        here = how and how[1] and how[1][0] == i
+        sub = (how[0], how[1][1:]) if here else None
+        if isinstance(v, list):
+            if here and not sub[1] and how[0] == 'flat':
+                out += attr(t, encode(v, rng, None))          # no NESTED flag
+            elif here and not sub[1] and how[0] == 'drop':
+                continue
+            else:
+                out += attr(t, encode(v, rng, sub if here else None), True)
+        elif here and how[0] == 'size':
+            sizes = WRONG.get(len(v), [0, 1, 3, 15, 17, 33])
+            n = rng.choice(sizes)
+            out += attr(t, (v * 40)[:n])
+        elif here and how[0] == 'drop':
+            continue
+        else:
+            out += attr(t, v)
+    if how and not how[1] and how[0] == 'unknown':
+        out += attr(rng.choice([0, 13, 14, 15, 16, 40, 255, 0x3fff]),
+                    bytes(rng.getrandbits(8) for _ in range(rng.choice([0, 1, 4, 8]))))
+    return out
+
+
+def paths(level, prefix=()):
+    """Every attribute position in a template, as index paths."""
+    for i, (t, v) in enumerate(level):
+        yield prefix + (i,), t, v
+        if isinstance(v, list):
+            yield from paths(v, prefix + (i,))
+
+
+def mutate(rng, tmpl):
+    """One request that must be refused, and what was done to it."""
+    cmd, tree, required = tmpl
+    kind = rng.choice(['size', 'unknown', 'drop', 'flat', 'overrun',
+                       'garbage', 'cmd', 'header'])
+    all_paths = list(paths(tree))
+    if kind == 'size':
+        cands = [p for p, t, v in all_paths if not isinstance(v, list)
+                 and not (len(p) == 2 and tree[p[0]][0] == 1 and t == 3)]
+        p = rng.choice(cands)
+        return cmd, encode(tree, rng, ('size', p)), 'size of %r' % (p,), {}
+    if kind == 'unknown':
+        lv = [()] + [p for p, t, v in all_paths if isinstance(v, list)]
+        p = rng.choice(lv)
+        return cmd, encode(tree, rng, ('unknown', p)), 'unknown in %r' % (p,), {}
+    if kind == 'drop':
+        # a required attribute of the top level (key 0) or of a nest
+        lvl = rng.choice(sorted(required))
+        t = rng.choice(required[lvl])
+        if lvl == 0:
+            p = (next(i for i, (tt, _) in enumerate(tree) if tt == t),)
+        else:
+            top = next(i for i, (tt, _) in enumerate(tree) if tt == lvl)
+            p = (top, next(i for i, (tt, _) in enumerate(tree[top][1])
+                           if tt == t))
+        return cmd, encode(tree, rng, ('drop', p)), 'drop %r' % (p,), {}
+    if kind == 'flat':
+        p = rng.choice([p for p, t, v in all_paths if isinstance(v, list)])
+        return cmd, encode(tree, rng, ('flat', p)), 'flat %r' % (p,), {}
+    if kind == 'overrun':
+        b = bytearray(encode(tree, rng, None))
+        # the last top-level attribute claims more bytes than there are
+        off = 0
+        while True:
+            ln = struct.unpack_from('=H', b, off)[0]
+            if off + ((ln + 3) & ~3) >= len(b):
+                break
+            off += (ln + 3) & ~3
+        struct.pack_into('=H', b, off, ln + rng.choice([4, 8, 100]))
+        return cmd, bytes(b), 'overrun', {}
+    if kind == 'garbage':
+        n = rng.choice([1, 2, 3, 5, 7, 9, 31])
+        return cmd, bytes(rng.getrandbits(8) for _ in range(n)), 'garbage', {}
+    if kind == 'cmd':
+        return rng.choice([0, CMD_STATS_GET + 1, 12, 100, 255]), \
+            encode(tree, rng, None), 'command', {}
+    return cmd, encode(tree, rng, None), 'header', rng.choice([
+        {'reserved': 1}, {'reserved': 0x8000},
+        # NLM_F_ROOT alone (half of DUMP), NLM_F_REPLACE, NLM_F_EXCL
+        {'flags': NLM_F_REQUEST | NLM_F_ACK | 0x100},
+        {'flags': NLM_F_REQUEST | NLM_F_ACK | 0x200 | 0x400}])
+
+
+def fuzz(seed, n):
+    import random
+    rng = random.Random(seed)
+    raw = RawGenl()
+    tmpls = templates()
+    accepted = 0
+    kinds = {}
+    for i in range(n):
+        cmd, body, what, hdr = mutate(rng, rng.choice(tmpls))
+        seq = raw.send(cmd, body, **hdr)
+        code, msg = raw.answer(seq)
+        kinds[what.split()[0]] = kinds.get(what.split()[0], 0) + 1
+        if code == 0:
+            accepted += 1
+            print('# request %d (cmd %d, %s) accepted: %s' % (i, cmd, what,
+                                                              body.hex()))
+    print('# %d malformed requests: %s; %d accepted' % (
+        n, ', '.join('%s %d' % kv for kv in sorted(kinds.items())), accepted))
+    return 1 if accepted else 0
+
+
+def dump_race(n, seconds):
+    """N groups, then dumps while a child adds and deletes one more group
+    as fast as it can. A dump the kernel does not flag NLM_F_DUMP_INTR must
+    be a state that existed: all N groups once, in ID order, plus the
+    churned one or not. Quiet dumps first: none flagged, exactly N."""
+    import os
+    import time
+    if bulk_add(n, 4100):
+        return 1
+    raw = RawGenl()
+
+    def one_dump():
+        seq = raw.send(CMD_GROUP_GET, b'', NLM_F_REQUEST | NLM_F_DUMP)
+        ids, intr = [], False
+        while True:
+            for typ, flags, p in raw_msgs(raw.s.recv(1 << 20)):
+                intr |= bool(flags & 0x10)      # NLM_F_DUMP_INTR
+                if typ == NLMSG_DONE:
+                    return ids, intr
+                if typ == NLMSG_ERROR:
+                    return None, intr
+                # genlmsghdr, MCSEC_A_GROUP { MCSEC_GROUP_A_ID first }
+                ids.append(struct.unpack_from('=I', p, 4 + 4 + 4)[0])
+
+    base, _ = one_dump()
+    bad = 0
+    for _ in range(3):
+        ids, intr = one_dump()
+        if intr or ids != base:
+            print('# quiet dump: %d groups, intr %s' % (len(ids or []), intr))
+            bad += 1
+    pid = os.fork()
+    if pid == 0:
+        with Mcsec() as nl:
+            end = time.monotonic() + seconds
+            g = ('MCSEC_A_GROUP', group4('239.254.0.1', 4200))
+            name = ('MCSEC_A_GROUP', name4('239.254.0.1', 4200))
+            churned = 0
+            while time.monotonic() < end:
+                nl.request(CMD_GROUP_ADD, [g])
+                nl.request(CMD_GROUP_DEL, [name])
+                churned += 1
+            print('# churn: %d adds and deletes' % churned)
+            sys.stdout.flush()
+        os._exit(0)
+    dumps = flagged = 0
+    bset = set(base)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        ids, intr = one_dump()
+        dumps += 1
+        if ids is None:
+            print('# a dump failed')
+            bad += 1
+            continue
+        if intr:
+            flagged += 1
+            continue
+        extra = [i for i in ids if i not in bset]
+        if (ids != sorted(ids) or len(set(ids)) != len(ids) or
+                not bset <= set(ids) or len(extra) > 1):
+            print('# unflagged dump inconsistent: %d groups, %d extra' % (
+                len(ids), len(extra)))
+            bad += 1
+    print('# %d dumps of %d groups under churn, %d flagged NLM_F_DUMP_INTR' % (
+        dumps, n, flagged))
+    with Mcsec() as nl:
+        nl.request(CMD_FLUSH, [])
+    if status:
+        print('# the churning process failed: status %d' % status)
+    return 1 if bad or status or not flagged else 0
+
+
+def sa_set_esn():
+    """SA_SET FLAGS = ACTIVE moves the sender to an ESN SA (the ESN bit
+    left out), FLAGS = ESN | ACTIVE as dumped does too, and ESN cannot be
+    turned on for an SA added without it."""
+    SA_F_ESN = 1
+    with Mcsec() as nl:
+        nl.request(CMD_GROUP_ADD, [('MCSEC_A_GROUP', group4('239.88.0.1'))])
+        g = ('MCSEC_A_GROUP', name4('239.88.0.1'))
+        nl.request(CMD_SA_ADD, [g, ('MCSEC_A_SA', gcm_sa(0x10, flags=SA_F_ESN))])
+        nl.request(CMD_SA_ADD, [g, ('MCSEC_A_SA', gcm_sa(0x11, flags=SA_F_ESN))])
+        nl.request(CMD_SA_ADD, [g, ('MCSEC_A_SA', gcm_sa(0x12))])
+
+        def tx():
+            r = nl.request(CMD_GROUP_GET, [g])
+            return r[0].get_attr('MCSEC_A_GROUP').get_attr('TX_SPI')
+        bad = 0
+        nl.request(CMD_SA_SET, [g, ('MCSEC_A_SA', nest(spi=0x11, flags=SA_F_ACTIVE))])
+        if tx() != 0x11:
+            print('# FLAGS = ACTIVE: sender on %r' % tx())
+            bad += 1
+        nl.request(CMD_SA_SET, [g, ('MCSEC_A_SA', nest(spi=0x10, flags=SA_F_ACTIVE | SA_F_ESN))])
+        if tx() != 0x10:
+            print('# FLAGS = ESN | ACTIVE: sender on %r' % tx())
+            bad += 1
+        ok, why = refused(lambda: nl.request(CMD_SA_SET, [g, ('MCSEC_A_SA', nest(
+            spi=0x12, flags=SA_F_ACTIVE | SA_F_ESN))]), errno.EINVAL,
+            'ESN is fixed when the SA is added')
+        if not ok or tx() != 0x10:
+            print('# ESN turned on: %s, sender on %r' % (why, tx()))
+            bad += 1
+        nl.request(CMD_GROUP_DEL, [g])
+    return 1 if bad else 0
 
 
 def add_esp(daddr, dir, spi, key_hex, salt_hex, fmt=FMT_ESP_TUNNEL):
@@ -552,7 +963,18 @@ def main(argv):
     if cmd == 'unpriv':
         return unpriv()
     if cmd == 'bulk':
-        return bulk(int(argv[2]))
+        return bulk(int(argv[2]), 'keep' in argv[3:],
+                    int(([a[3:] for a in argv[3:] if a.startswith('sa=')] or [0])[0]))
+    if cmd == 'unpriv-all':
+        return unpriv_all()
+    if cmd == 'sa-set-esn':
+        return sa_set_esn()
+    if cmd == 'dumpconf':
+        return dumpconf()
+    if cmd == 'fuzz':
+        return fuzz(int(argv[2]), int(argv[3]))
+    if cmd == 'dump-race':
+        return dump_race(int(argv[2]), float(argv[3]))
     if cmd == 'add-esp':
         return add_esp(*argv[2:])
     if cmd == 'stats':
