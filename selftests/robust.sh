@@ -129,8 +129,8 @@ grow() {
 	echo $(( $(cut -d' ' -f"$3" "$2") - $(cut -d' ' -f"$3" "$1") ))
 }
 full=$(grow "$T/mem.base" "$T/mem.full" 1)
-ktap_check "the groups and SAs took slab objects (sanity: $full more with them)" \
-	test "$full" -ge 20000
+ktap_check "the groups and SAs took slab objects, at least one per group (sanity: $full more with them)" \
+	test "$full" -ge 10000
 g_objs=$(grow "$T/mem.after1" "$T/mem.after3" 1)
 g_pcpu=$(grow "$T/mem.after1" "$T/mem.after3" 3)
 echo "from cycle 1 to cycle 3: $g_objs slab objects, $g_pcpu kB per-CPU" | ktap_diag
