@@ -140,7 +140,9 @@ static void accept_one(void)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct mcd_conn *c;
-	int fd = accept4(ctl.lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	/* Blocking, for sends bounded by SO_SNDTIMEO: a dump may outgrow the
+	 * socket buffer while the client reads it. Receives never block. */
+	int fd = accept4(ctl.lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -168,7 +170,7 @@ static bool serve_one(struct mcd_conn *c)
 	ssize_t n;
 
 	do {
-		n = recv(c->fd, ctl.rbuf, MCD_PKT_MAX + 1, MSG_TRUNC);
+		n = recv(c->fd, ctl.rbuf, MCD_PKT_MAX + 1, MSG_TRUNC | MSG_DONTWAIT);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN;

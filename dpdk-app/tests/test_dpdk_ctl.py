@@ -486,6 +486,26 @@ def unprivileged(c, sock, m):
     ok(state(c) == before, "the unprivileged peers changed nothing: dumps identical")
 
 
+def many_groups(m, wd):
+    """The table full: 1024 groups (dumps span many packets), one more refused."""
+    ok = t.ok
+    path = os.path.join(wd, "many.conf")
+    with open(path, "w") as f:
+        for i in range(1024):
+            f.write("group add 239.100.%d.%d port 9 dir encrypt format esp-tunnel\n" %
+                    (i // 256, i % 256))
+    ok(m("flush") and m("setconf", path), "1024 groups added with setconf", m.diag())
+    j = m.json("group", "show")
+    ok(j is not None and len(j) == 1024 and
+       [g["group"] for g in j] == ["239.100.%d.%d" % (i // 256, i % 256) for i in range(1024)],
+       "group show: all 1024, in ID order (a dump of many packets)",
+       "got %s" % (len(j) if j is not None else m.diag()))
+    ok(m.expect(1, "No space left on device: the appliance holds 1024 groups already",
+                "group", "add", "239.101.0.1", "port", "9", "dir", "encrypt", "format",
+                "esp-tunnel"), "the 1025th group is refused: ENOSPC with a message", m.diag())
+    ok(m("flush") and m.json("group", "show") == [], "flush empties the full table", m.diag())
+
+
 def telemetry(app, m):
     ok = t.ok
     try:
@@ -530,6 +550,7 @@ def main():
         malformed(c)
         unprivileged(c, app.ctl, m)
         telemetry(app, m)
+        many_groups(m, wd)
         c.close()
         alive = app.alive()
         t.ok(alive, "the appliance is still running",
