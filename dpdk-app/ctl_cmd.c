@@ -1035,6 +1035,16 @@ static int genl_msg(struct mcd_conn *c, const struct nlmsghdr *nlh,
 		return -EPERM;
 	if (dump && !op->dumpit)
 		return -EOPNOTSUPP;
+	/* genl_header_check(): every command of the family is validated. */
+	if (genl->reserved) {
+		MCD_SET_MSG(ex, "genlmsghdr.reserved field is not 0");
+		return -EINVAL;
+	}
+	if ((nlh->nlmsg_flags & ~(dump ? NLM_F_DUMP : 0)) &
+	    ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)) {
+		MCD_SET_MSG(ex, "ambiguous or reserved bits set in nlmsg_flags");
+		return -EINVAL;
+	}
 	err = mcd_nla_parse(r.attrs, MCSEC_A_MAX,
 			    (const char *)genl + GENL_HDRLEN,
 			    (int)(nlh->nlmsg_len - MNL_NLMSG_HDRLEN - GENL_HDRLEN),

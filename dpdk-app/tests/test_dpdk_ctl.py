@@ -369,6 +369,21 @@ def malformed(c):
     rs = c.recv_all(c.seq)
     ok(rs[0].type == nl.NLMSG_ERROR and rs[0].error == -errno.ENOENT,
        "malformed: another family id: ENOENT", repr(rs))
+    # Header fields the kernel checks for every command of the family.
+    c.seq += 1
+    c.send(struct.pack("=IHHII", 20, nl.FAMILY, 5, c.seq, 0) + struct.pack("=BBH", 10, 1, 7))
+    rs = c.recv_all(c.seq)
+    ok(rs[0].error == -errno.EINVAL and
+       rs[0].extack().get(nl.ERR_MSG) == "genlmsghdr.reserved field is not 0",
+       "malformed: genlmsghdr.reserved set: EINVAL, 'genlmsghdr.reserved field is not 0'",
+       repr(rs[0].extack()))
+    c.seq += 1
+    c.send(nl.msg(nl.CMD_STATS_GET, flags=nl.F_REQUEST | nl.F_ACK | 0x100, seq=c.seq))
+    rs = c.recv_all(c.seq)
+    ok(rs[0].type == nl.NLMSG_ERROR and rs[0].error == -errno.EINVAL and
+       rs[0].extack().get(nl.ERR_MSG) == "ambiguous or reserved bits set in nlmsg_flags",
+       "malformed: half of NLM_F_DUMP: EINVAL, 'ambiguous or reserved bits set in nlmsg_flags'",
+       repr(rs[0].extack()))
     # A genetlink header cut short: EINVAL.
     c.seq += 1
     c.send(struct.pack("=IHHII", 18, nl.FAMILY, 5, c.seq, 0) + b"\1\1")
