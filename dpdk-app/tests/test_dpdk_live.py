@@ -291,8 +291,14 @@ def live(wd, m):
     recv_out = os.path.join(wd, "recv.json")
     send_out = os.path.join(wd, "sent")
     cap = os.path.join(wd, "wire.pcap")
-    tcpd = subprocess.Popen(nsx("A", "tcpdump", "-q", "-U", "-n", "-s", "0", "-i", "a2",
-                                "-w", cap, "ip"), stderr=subprocess.DEVNULL)
+    tlog = open(cap + ".log", "w+")
+    tcpd = subprocess.Popen(nsx("A", "tcpdump", "-q", "-U", "--immediate-mode", "-n",
+                                "-s", "0", "-i", "a2", "-w", cap, "ip"), stderr=tlog)
+    for _ in range(200):
+        tlog.seek(0)
+        if "listening on" in tlog.read():
+            break
+        time.sleep(0.05)
     recv = subprocess.Popen(nsx("R", PY, ME, DPDK, CTL, "--role", "recv", stop, recv_out))
     for _ in range(100):
         if os.path.exists(recv_out + ".ready"):
@@ -456,7 +462,10 @@ def main():
     with mcdtest.tmpdir() as wd:
         try:
             setup()
-            vdevs = ["net_af_packet%d,iface=a%d,qpairs=1" % (i, i) for i in range(4)]
+            # Rings of 4096 frames: a worker descheduled for a while on a
+            # loaded 2-core machine must not lose what the kernel queued.
+            vdevs = ["net_af_packet%d,iface=a%d,qpairs=1,framecnt=4096" % (i, i)
+                     for i in range(4)]
             app_args = ["ip", "netns", "exec", NS["A"]]
             app = mcdtest.Appliance(DPDK, wd, vdevs, ["0:encrypt:1", "2:decrypt:3"],
                                     wrap=app_args)
