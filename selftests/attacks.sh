@@ -166,7 +166,7 @@ ktap_check "edge: SA B verified exactly its $NB, no other counter of it moved" \
 mc_payloads "$T/u" 20 unrelated 1 1400
 # unicast FROM FROM_IF TO TO_IF DST: FILE's datagrams to DST:6000, byte-exact
 unicast() {
-	mc_recv_start "$3" "$4" "$5" 6000 20 "$T/uc" --timeout 20 &&
+	mc_recv_start "$3" "$4" "$5" 6000 20 "$T/uc" --timeout 60 &&
 		mc_send "$1" "$2" "$5" 6000 "$T/u" &&
 		mc_recv_wait "$T/uc" && same_payloads "$T/u" "$T/uc" && return 0
 	ip netns exec "$1" ping -c 1 -W 2 "$5" 2>&1 | ktap_diag
@@ -178,7 +178,7 @@ ktap_check "unrelated IPv4 unicast, sender to subscriber, byte-exact" \
 ktap_check "unrelated IPv4 unicast, subscriber to sender, byte-exact" \
 	unicast "$TOPO_SUB" r0 "$TOPO_SND" s0 10.0.1.1
 ktap_check "unrelated IPv6 multicast $TOPO_G6 through both routers, byte-exact" \
-	eval 'mc_recv_start "$TOPO_SUB" r0 $TOPO_G6 $TOPO_PORT 20 "$T/g6" --timeout 20 &&
+	eval 'mc_recv_start "$TOPO_SUB" r0 $TOPO_G6 $TOPO_PORT 20 "$T/g6" --timeout 60 &&
 		mc_send "$TOPO_SND" s0 $TOPO_G6 $TOPO_PORT "$T/u" && mc_recv_wait "$T/g6" &&
 		same_payloads "$T/u" "$T/g6"'
 
