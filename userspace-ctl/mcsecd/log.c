@@ -33,7 +33,20 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s%s: %s%s\n", log_journal ? prefix[level] : "", log_role, word[level], line);
+	if (log_journal) {
+		fprintf(stderr, "%s%s: %s%s\n", prefix[level], log_role, word[level], line);
+	} else {
+		/* journald stamps its lines; a plain stderr gets the time here */
+		struct timespec ts;
+		struct tm tm;
+		char when[16];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ld %s: %s%s\n", when, ts.tv_nsec / 1000000, log_role,
+			word[level], line);
+	}
 }
 
 int64_t now_ms(void)
