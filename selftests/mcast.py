@@ -18,7 +18,8 @@ writes what it saw in the same form, so a shell test compares with cmp.
   mcast.py recv IFNAME DST PORT COUNT OUT [--ready F] [--timeout SEC]
         binds DST:PORT (joins DST on IFNAME when it is a group), writes the
         payloads of the first COUNT datagrams to OUT, creates F once
-        listening; exits 1 if fewer arrived within SEC (default 20)
+        listening; exits 1 if fewer arrived within SEC (default 20); on
+        SIGTERM it stops early and writes what it got (exit 1 if fewer)
   mcast.py recv-many SPEC [--ready F] [--timeout SEC]
         the same for every line IFNAME DST PORT COUNT OUT of SPEC, all
         listening at once; exits 1 if any flow came short
@@ -64,6 +65,7 @@ import ipaddress
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -177,9 +179,14 @@ def recv_socket(ifname, dst, port):
 
 def cmd_recv(a):
     s = recv_socket(a.ifname, a.dst, a.port)
+    got = []
+
+    def stop(*_):
+        raise InterruptedError
+
+    signal.signal(signal.SIGTERM, stop)
     if a.ready:
         open(a.ready, "w").close()
-    got = []
     deadline = time.monotonic() + a.timeout
     while len(got) < a.count:
         left = deadline - time.monotonic()
@@ -188,8 +195,9 @@ def cmd_recv(a):
         s.settimeout(left)
         try:
             got.append(s.recv(65536))
-        except socket.timeout:
+        except (socket.timeout, InterruptedError):
             break
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     write_payloads(a.out, got)
     if len(got) < a.count:
         print("recv: %d of %d datagrams to %s:%d within %ss"
