@@ -29,9 +29,10 @@
  * A decrypted tunnel packet keeps its addresses (RFC 5374 address
  * preservation), so at PRE_ROUTING it simply continues as the inner packet:
  * ip_rcv_finish()/ip6_rcv_finish() route on the header now at skb->data and
- * parse IPv4 options from there. GSO packets at LOCAL_OUT are segmented and
- * each segment sent on through okfn; at PRE_ROUTING (GRO) they are refused
- * and counted, since the hooks after ours could not be replayed for them.
+ * parse IPv4 options from there. GSO packets a group claims are segmented
+ * at LOCAL_OUT and each segment sent on through okfn; at PRE_ROUTING (GRO)
+ * they are refused and counted, since the hooks after ours could not be
+ * replayed for them. GSO packets of other flows pass whole.
  *
  * Fragments: the hooks enable nf_defrag for the namespace, as conntrack
  * does, so that both hooks see whole datagrams (defrag runs at -400 on
@@ -508,6 +509,39 @@ static unsigned int mcsec_gso_out(struct mcsec_ctx *c, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
+/* Would a group take this (GSO) packet? Lookups only, nothing counted. */
+static bool mcsec_claimed(struct mcsec_ctx *c, const struct mcsec_pkt_info *pi)
+{
+	if (pi->proto == IPPROTO_ESP)
+		return c->in &&
+		       (mcsec_lookup_spi(c->mn, pi->family, &pi->daddr,
+					 &pi->saddr, pi->ifindex, pi->spi) ||
+			mcsec_lookup(c->mn, pi->family, &pi->daddr, &pi->saddr,
+				     0, pi->ifindex, MCSEC_DIR_DECRYPT, true));
+	return mcsec_find(c, pi);
+}
+
+/*
+ * GSO packets: only those a group claims are touched. At LOCAL_OUT they
+ * are segmented; at PRE_ROUTING (GRO) they are refused and counted, since
+ * the hooks after ours could not be replayed per segment. Other flows
+ * pass whole, as every unmatched packet does.
+ */
+static unsigned int mcsec_gso(struct mcsec_ctx *c, struct sk_buff *skb,
+			      const struct mcsec_pkt_info *pi,
+			      const struct nf_hook_state *state)
+{
+	bool claimed = mcsec_claimed(c, pi);
+
+	if (claimed && !c->in)
+		return mcsec_gso_out(c, skb, pi, state);
+	local_bh_disable();
+	mcsec_count(c, claimed ? MCSEC_STAT_A_OUT_PKTS_UNSUPPORTED :
+		    MCSEC_STAT_A_PKTS_UNMATCHED, 1);
+	local_bh_enable();
+	return claimed ? NF_DROP : NF_ACCEPT;
+}
+
 static unsigned int mcsec_hook(struct sk_buff *skb,
 			       const struct nf_hook_state *state, bool in)
 {
@@ -518,15 +552,8 @@ static unsigned int mcsec_hook(struct sk_buff *skb,
 	if (!READ_ONCE(c.mn->n_groups) || !mcsec_classify(skb, state->pf, &pi))
 		return NF_ACCEPT;
 	pi.ifindex = in && state->in ? state->in->ifindex : 0;
-	if (skb_is_gso(skb)) {
-		if (!in)
-			return mcsec_gso_out(&c, skb, &pi, state);
-		/* GRO'd input: the hooks after ours cannot be replayed. */
-		local_bh_disable();
-		mcsec_count(&c, MCSEC_STAT_A_OUT_PKTS_UNSUPPORTED, 1);
-		local_bh_enable();
-		return NF_DROP;
-	}
+	if (skb_is_gso(skb))
+		return mcsec_gso(&c, skb, &pi, state);
 	return mcsec_run(&c, skb, &pi);
 }
 

@@ -14,7 +14,8 @@ writes what it saw in the same form, so a shell test compares with cmp.
         lines per sendmsg with UDP_SEGMENT of the first one's length (one
         GSO skb that the stack splits into those datagrams)
   mcast.py send-many SPEC [--ttl N] [--gap SEC]
-        the same for every line IFNAME DST PORT FILE of SPEC, in order
+        the same for every line IFNAME DST PORT FILE [GSO] of SPEC, in
+        order (GSO K: as --gso K)
   mcast.py recv IFNAME DST PORT COUNT OUT [--ready F] [--timeout SEC]
         binds DST:PORT (joins DST on IFNAME when it is a group), writes the
         payloads of the first COUNT datagrams to OUT, creates F once
@@ -127,29 +128,35 @@ def cmd_send(a):
     s = send_socket(a.ifname, a.dst, a.ttl, a.src)
     payloads = read_payloads(a.file)
     if a.gso:
-        for i in range(0, len(payloads), a.gso):
-            chunk = payloads[i:i + a.gso]
-            # UDP_SEGMENT (103) as a control message: one skb, chunk's
-            # datagrams once segmented
-            seg = struct.pack("=H", len(chunk[0]))
-            s.sendmsg([b"".join(chunk)], [(socket.SOL_UDP, 103, seg)],
-                      0, (a.dst, a.port))
-        return
+        return send_gso(s, payloads, a.gso, (a.dst, a.port))
     for p in payloads:
         s.sendto(p, (a.dst, a.port))
         if a.gap:
             time.sleep(a.gap)
 
 
+def send_gso(s, payloads, k, dst):
+    """k payloads per sendmsg with UDP_SEGMENT (103) of the first one's
+    length: one GSO skb, the stack's segments are those datagrams."""
+    for i in range(0, len(payloads), k):
+        chunk = payloads[i:i + k]
+        seg = struct.pack("=H", len(chunk[0]))
+        s.sendmsg([b"".join(chunk)], [(socket.SOL_UDP, 103, seg)], 0, dst)
+
+
 def cmd_send_many(a):
-    """Every flow of SPEC (lines IFNAME DST PORT FILE), one after the other."""
+    """Every flow of SPEC (lines IFNAME DST PORT FILE [GSO]), one after the
+    other; GSO K as send --gso K."""
     socks = {}
     with open(a.spec) as f:
         flows = [line.split() for line in f if line.strip()]
-    for ifname, dst, port, path in flows:
+    for ifname, dst, port, path, *gso in flows:
         s = socks.get((ifname, dst))
         if not s:
             s = socks[(ifname, dst)] = send_socket(ifname, dst, a.ttl)
+        if gso:
+            send_gso(s, read_payloads(path), int(gso[0]), (dst, int(port)))
+            continue
         for p in read_payloads(path):
             s.sendto(p, (dst, int(port)))
             if a.gap:
