@@ -8,3 +8,5 @@ build/bench/mcsec-core-bench -s "${BENCH_SECONDS:-1}"
 echo "## mcsec-dpdk appliance loop, 1 and 2 lcores (build/dpdk-app/mcsec-dpdk-bench)"; bench/dpdk_bench.sh
 echo "## mcsec.ko in Debian's kernel under qemu: routers' packets per second, mcsec vs Linux xfrm ESP, hook cost (bench/vm_bench.sh)"
 bench/vm_bench.sh
+echo "## mcsecd: 1,000 members on loopback (bench/mcsecd_bench.py)"
+/usr/bin/python3 bench/mcsecd_bench.py build/userspace-ctl/mcsecd/mcsecd userspace-ctl/mcsecd/mkca.sh 1000
