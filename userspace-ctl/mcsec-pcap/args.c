@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "libmcsec.h"
 #include "mcsec-pcap.h"
 #include "suite.h"
 
@@ -205,119 +206,38 @@ static bool parse_pids(const char *arg, struct mp_config *cfg)
 	return true;
 }
 
-static int nibble(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
- * Reads hex from a key file into kf->bytes. The file is read with read(2)
- * into a stack buffer (no stdio buffer keeps a copy) that is wiped after.
- * what names the file in messages ("key file", "even key file"); needs says
- * what the length should have been ("aes128-gcm needs 20 (...)").
+ * Reads a key file into kf->bytes with libmcsec's reader (the one key-file
+ * format of every mcsec tool), decoded in its locked page. which names the
+ * file in messages ("", "even ", "odd " before "key file"); needs says what
+ * the length should have been ("aes128-gcm needs 20 (...)").
  */
-static bool read_key_file(struct mp_key_file *kf, const char *what,
+static bool read_key_file(struct mp_key_file *kf, const char *which,
 			  u32 expected, const char *needs)
 {
-	u8 chunk[512];
-	u64 digits = 0;
-	u32 line = 1;
-	bool comment = false, ok = true, too_big = false;
-	int fd, hi = -1;
-	ssize_t n;
-	u64 total = 0;
+	struct mcsec_key *key;
+	char msg[512];
+	int n;
 
 	kf->len = 0;
-	if (!strcmp(kf->path, "-")) {
-		fd = STDIN_FILENO;
+	key = mcsec_key_alloc();
+	if (!key) {
+		complain("%skey file %s: %s", which, kf->path, strerror(ENOMEM));
+		return false;
+	}
+	n = mcsec_key_read(kf->path, key, msg, sizeof(msg));
+	if (n < 0) {
+		complain("%s%s", which, msg);	/* "key file PATH: ..." */
+	} else if ((u32)n != expected || expected > sizeof(kf->bytes)) {
+		complain("%skey file %s: %d bytes of key material, %s", which,
+			 kf->path, n, needs);
+		n = -1;
 	} else {
-		fd = open(kf->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			complain("%s %s: %s", what, kf->path, strerror(errno));
-			return false;
-		}
+		memcpy(kf->bytes, key->bytes, expected);
+		kf->len = expected;
 	}
-	while (ok && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-		ssize_t i;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			complain("%s %s: %s", what, kf->path, strerror(errno));
-			ok = false;
-			break;
-		}
-		total += (u64)n;
-		if (total > 65536) {
-			complain("%s %s: larger than 64 KiB, not a key file",
-				 what, kf->path);
-			ok = false;
-			break;
-		}
-		for (i = 0; i < n && ok; i++) {
-			int c = chunk[i], v;
-
-			if (c == '\n') {
-				line++;
-				comment = false;
-				continue;
-			}
-			if (comment)
-				continue;
-			if (c == '#') {
-				comment = true;
-				continue;
-			}
-			if (c == ' ' || c == '\t' || c == '\r' || c == '\v' ||
-			    c == '\f')
-				continue;
-			v = nibble(c);
-			if (v < 0) {
-				/* The character itself is not shown: it may
-				 * sit in the middle of a key. */
-				complain("%s %s: line %u: not a hex digit (keys are hex; '#' starts a comment)",
-					 what, kf->path, line);
-				ok = false;
-				break;
-			}
-			digits++;
-			if (hi < 0) {
-				hi = v;
-			} else {
-				if (kf->len < MP_KEY_MAX)
-					kf->bytes[kf->len++] = (u8)(hi << 4 | v);
-				else
-					too_big = true;
-				hi = -1;
-			}
-		}
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	hi = -1;
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (ok && digits % 2) {
-		complain("%s %s: odd number of hex digits (%llu)", what,
-			 kf->path, (unsigned long long)digits);
-		ok = false;
-	}
-	if (ok && (too_big || kf->len != expected)) {
-		complain("%s %s: %llu bytes of key material, %s",
-			 what, kf->path, (unsigned long long)(digits / 2),
-			 needs);
-		ok = false;
-	}
-	if (!ok) {
-		explicit_bzero(kf->bytes, sizeof(kf->bytes));
-		kf->len = 0;
-	}
-	return ok;
+	mcsec_key_free(key);
+	return n >= 0;
 }
 
 void mp_config_wipe(struct mp_config *cfg)
@@ -625,7 +545,7 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 		snprintf(needs, sizeof(needs),
 			 "%s needs %u (the %u-byte key followed by the 4-byte salt)",
 			 mp_suite_name(cfg->suite), kl + MC_SALT_LEN, kl);
-		if (!read_key_file(&cfg->key, "key file",
+		if (!read_key_file(&cfg->key, "",
 				   mc_suite_key_len(cfg->suite) + MC_SALT_LEN,
 				   needs))
 			goto fail;
@@ -636,10 +556,10 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 			 "%s needs 16 (an AES-128 control word, no salt)",
 			 mp_format_name(cfg->format));
 		if (cfg->even.path &&
-		    !read_key_file(&cfg->even, "even key file", 16, needs))
+		    !read_key_file(&cfg->even, "even ", 16, needs))
 			goto fail;
 		if (cfg->odd.path &&
-		    !read_key_file(&cfg->odd, "odd key file", 16, needs))
+		    !read_key_file(&cfg->odd, "odd ", 16, needs))
 			goto fail;
 	}
 	*exit_code = 0;
