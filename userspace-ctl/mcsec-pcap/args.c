@@ -64,29 +64,6 @@ static const char usage_text[] =
 "A key file of \"-\" is read from stdin. '#' starts a comment; whitespace is\n"
 "ignored. The summary goes to stderr. See mcsec-pcap(8).\n";
 
-const char *mp_format_name(u8 format)
-{
-	switch (format) {
-	case MCSEC_FORMAT_ESP_TUNNEL: return "esp-tunnel";
-	case MCSEC_FORMAT_ESP_TRANSPORT: return "esp-transport";
-	case MCSEC_FORMAT_TS_CISSA: return "ts-cissa";
-	case MCSEC_FORMAT_TS_IDSA: return "ts-idsa";
-	default: return "?";
-	}
-}
-
-const char *mp_suite_name(u8 suite)
-{
-	switch (suite) {
-	case MCSEC_SUITE_AES128_GCM: return "aes128-gcm";
-	case MCSEC_SUITE_AES256_GCM: return "aes256-gcm";
-	case MCSEC_SUITE_AES128_GMAC: return "aes128-gmac";
-	case MCSEC_SUITE_CHACHA20_POLY1305: return "chacha20-poly1305";
-	case MCSEC_SUITE_AES128_CBC: return "aes128-cbc";
-	default: return "?";
-	}
-}
-
 /* An unsigned number, decimal or 0x hex, nothing after it. */
 static bool parse_u64(const char *s, u64 max, u64 *out)
 {
@@ -284,7 +261,7 @@ struct seen {
 static bool check_combination(const struct mp_config *cfg,
 			      const struct seen *s)
 {
-	const char *f = mp_format_name(cfg->format);
+	const char *f = mcsec_format_name(cfg->format);
 
 	if (mp_format_is_esp(cfg->format)) {
 		const char *bad = s->rtp ? "--rtp" : s->pids ? "--pids" :
@@ -375,15 +352,8 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 	while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "esp-tunnel"))
-				cfg->format = MCSEC_FORMAT_ESP_TUNNEL;
-			else if (!strcmp(optarg, "esp-transport"))
-				cfg->format = MCSEC_FORMAT_ESP_TRANSPORT;
-			else if (!strcmp(optarg, "ts-cissa"))
-				cfg->format = MCSEC_FORMAT_TS_CISSA;
-			else if (!strcmp(optarg, "ts-idsa"))
-				cfg->format = MCSEC_FORMAT_TS_IDSA;
-			else {
+			cfg->format = mcsec_format_parse(optarg);
+			if (!cfg->format) {
 				complain("unknown format '%s' (esp-tunnel, esp-transport, ts-cissa, ts-idsa)",
 					 optarg);
 				return false;
@@ -407,15 +377,9 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 			break;
 		case OPT_SUITE:
 			s.suite = true;
-			if (!strcmp(optarg, "aes128-gcm"))
-				cfg->suite = MCSEC_SUITE_AES128_GCM;
-			else if (!strcmp(optarg, "aes256-gcm"))
-				cfg->suite = MCSEC_SUITE_AES256_GCM;
-			else if (!strcmp(optarg, "aes128-gmac"))
-				cfg->suite = MCSEC_SUITE_AES128_GMAC;
-			else if (!strcmp(optarg, "chacha20-poly1305"))
-				cfg->suite = MCSEC_SUITE_CHACHA20_POLY1305;
-			else {
+			cfg->suite = mcsec_suite_parse(optarg);
+			/* aes128-cbc is the TS formats' cipher, not an ESP suite */
+			if (!cfg->suite || cfg->suite == MCSEC_SUITE_AES128_CBC) {
 				complain("unknown suite '%s' (aes128-gcm, aes256-gcm, aes128-gmac, chacha20-poly1305)",
 					 optarg);
 				return false;
@@ -478,11 +442,8 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 		}
 		case OPT_PARITY:
 			s.parity = true;
-			if (!strcmp(optarg, "even"))
-				cfg->parity = MCSEC_PARITY_EVEN;
-			else if (!strcmp(optarg, "odd"))
-				cfg->parity = MCSEC_PARITY_ODD;
-			else {
+			cfg->parity = mcsec_parity_parse(optarg);
+			if (!cfg->parity) {
 				complain("--parity %s: expected even or odd", optarg);
 				return false;
 			}
@@ -544,7 +505,7 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 
 		snprintf(needs, sizeof(needs),
 			 "%s needs %u (the %u-byte key followed by the 4-byte salt)",
-			 mp_suite_name(cfg->suite), kl + MC_SALT_LEN, kl);
+			 mcsec_suite_name(cfg->suite), kl + MC_SALT_LEN, kl);
 		if (!read_key_file(&cfg->key, "",
 				   mc_suite_key_len(cfg->suite) + MC_SALT_LEN,
 				   needs))
@@ -554,7 +515,7 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 
 		snprintf(needs, sizeof(needs),
 			 "%s needs 16 (an AES-128 control word, no salt)",
-			 mp_format_name(cfg->format));
+			 mcsec_format_name(cfg->format));
 		if (cfg->even.path &&
 		    !read_key_file(&cfg->even, "even ", 16, needs))
 			goto fail;

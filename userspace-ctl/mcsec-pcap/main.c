@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "esp.h"
+#include "libmcsec.h"
 #include "mcsec-pcap.h"
 
 static void on_signal(int sig)
@@ -30,10 +31,10 @@ static void print_summary(const struct mp_config *cfg,
 	bool esp = mp_format_is_esp(cfg->format);
 	int i;
 
-	fprintf(stderr, MP_NAME ": %s %s", mp_format_name(cfg->format),
+	fprintf(stderr, MP_NAME ": %s %s", mcsec_format_name(cfg->format),
 		cfg->dir == MCSEC_DIR_ENCRYPT ? "encrypt" : "decrypt");
 	if (esp)
-		fprintf(stderr, ", %s, spi 0x%08x%s", mp_suite_name(cfg->suite),
+		fprintf(stderr, ", %s, spi 0x%08x%s", mcsec_suite_name(cfg->suite),
 			cfg->spi, cfg->esn ? ", esn" : "");
 	else if (cfg->dir == MCSEC_DIR_ENCRYPT)
 		fprintf(stderr, ", %s key", cfg->parity == MCSEC_PARITY_ODD ?

@@ -82,8 +82,6 @@ bool mp_parse_args(int argc, char **argv, struct mp_config *cfg,
 /* Wipes every key byte held by cfg. */
 void mp_config_wipe(struct mp_config *cfg);
 
-const char *mp_format_name(u8 format);
-const char *mp_suite_name(u8 suite);
 
 /* ---- pcapio.c ---------------------------------------------------------- */
 
