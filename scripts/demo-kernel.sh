@@ -1,9 +1,10 @@
 #!/bin/bash
-# make run: mcsec.ko protecting an IPTV stream across issue 3's topology,
-# end to end, with a verdict.
+# make demo-kernel (scripts/demo.sh --kernel): issue 3's kernel-only demo, mcsec.ko
+# protecting an IPTV stream across issue 3's topology with static keys from
+# files (no mcsecd), end to end, with a verdict.
 #  1. here: an IPTV-like stream (RTP, 7 TS packets per datagram, PAT/PMT,
 #     video with PCR, audio) for two channels, and fresh keys in files
-#  2. in Debian's kernel under qemu (scripts/demo-vm.sh): five namespaces
+#  2. in Debian's kernel under qemu (scripts/demo-kernel-vm.sh): five namespaces
 #     sender -> head-end -> core -> edge -> subscriber; mcsec.ko on the
 #     head-end scrambles channel 1 (DVB-CISSA, even then odd control word)
 #     and protects channel 2 (group ESP, AES-128-GCM); the edge descrambles
@@ -13,7 +14,7 @@
 #     kernel's: tshark shows the scrambling bits, scapy's own ESP decrypts
 #     channel 2, mcsec-pcap (intel-ipsec-mb) descrambles channel 1
 #  VERDICT: stream intact at the subscriber, ciphertext only in the core.
-# The work folder (captures, what the subscriber got) stays in build/demo;
+# The work folder (captures, what the subscriber got) stays in build/demo-kernel;
 # the key files are removed at the end.
 set -u
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ top=$PWD
 pcap=$top/build/userspace-ctl/mcsec-pcap/mcsec-pcap
 mcast="/usr/bin/python3 -S $top/selftests/mcast.py"
 COUNT=${DEMO_COUNT:-300}
-work=$top/build/demo
+work=$top/build/demo-kernel
 rm -rf "$work"
 mkdir -p "$work"
 umask 077
@@ -53,7 +54,7 @@ step "2. in Debian's kernel under qemu: mcsec.ko on head-end and edge (a few min
 : >"$work/output.log"
 tail -n +1 -F "$work/output.log" 2>/dev/null &
 tailpid=$!
-selftests/vm/run.sh --timeout 600 --keep "$work" -- scripts/demo-vm.sh "$work" >"$work/vm.out" 2>&1
+selftests/vm/run.sh --timeout 600 --keep "$work" -- scripts/demo-kernel-vm.sh "$work" >"$work/vm.out" 2>&1
 vmrc=$?
 sleep 1
 kill "$tailpid" 2>/dev/null

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The part of `make run` that runs inside the VM (scripts/demo.sh boots it):
+# The part of `make demo-kernel` that runs inside the VM (scripts/demo-kernel.sh boots it):
 # issue 3's topology (selftests/lib.sh topo_setup) with mcsec.ko on the
 # head-end and the edge, two IPTV channels of 7 TS packets per RTP
 # datagram from the sender, and what each point of the path sees.
@@ -15,10 +15,10 @@
 #                              then `group set ... parity odd` halfway
 #   channel 2  239.1.1.2:5000  group ESP tunnel, AES-128-GCM
 #
-#   demo-vm.sh WORK   (WORK: the folder demo.sh prepared, writable here)
+#   demo-kernel-vm.sh WORK   (WORK: the folder demo-kernel.sh prepared, writable here)
 #
-# WORK holds, from demo.sh: ch1.pay, ch2.pay (the datagrams, hex per line)
-# and the key files even.cw, odd.cw, esp.key. Left there for demo.sh: the
+# WORK holds, from demo-kernel.sh: ch1.pay, ch2.pay (the datagrams, hex per line)
+# and the key files even.cw, odd.cw, esp.key. Left there for demo-kernel.sh: the
 # core's captures core1.pcap and core2.pcap (one per channel), what the subscriber received (sub1.got,
 # sub2.got), the counters (*.stats.json) and result lines in verdict.txt
 # ("ok|fail WHAT").
@@ -154,7 +154,7 @@ for c in 1 2; do
 	fi
 done
 
-say "what the core saw (its capture, checked here; demo.sh opens it with other tools)"
+say "what the core saw (its capture, checked here; demo-kernel.sh opens it with other tools)"
 if cap_check "$work/core2.pcap" $G2 --only-esp --no-payloads "$work/ch2.pay" --min "$n2"; then
 	result ok "channel 2 in the core: ESP only, no 16-byte run of any payload in clear"
 else
