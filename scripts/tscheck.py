@@ -3,7 +3,7 @@
 packet, against the datagrams the sender sent (both as hex per line, the
 form of selftests/mcast.py). Standard library only: it runs in the VM.
 
-  tscheck.py scrambled SENT SEEN PIDS [--both]   SEEN is SENT with every TS packet of
+  tscheck.py scrambled SENT SEEN PIDS [--both|--runs]   SEEN is SENT with every TS packet of
         PIDS that carries a payload scrambled: transport_scrambling_control
         even (2) or odd (3), header and adaptation field unchanged, every
         full 16-byte block of the payload changed and the payload_len % 16
@@ -11,6 +11,9 @@ form of selftests/mcast.py). Standard library only: it runs in the VM.
         packet (PAT, PMT, null) and the RTP header byte-identical.
         --both: and both keys were used, even before odd, each datagram
         with one key.
+        --runs: each datagram with one key (the keys may change any number
+        of times: mcsecd's crypto periods); prints the runs of one key and
+        the number of flips between them.
 Prints a one-line summary; exits 1 on any difference.
 """
 import sys
@@ -47,10 +50,22 @@ def check_packet(sent, seen, pids, tally):
     return seen[start + full:] == sent[start + full:]
 
 
+def key_runs(order):
+    """[key, count] for each run of datagrams with the same key."""
+    runs = []
+    for k in order:
+        if runs and runs[-1][0] == k:
+            runs[-1][1] += 1
+        else:
+            runs.append([k, 1])
+    return runs
+
+
 def main():
     both = sys.argv[5:] == ["--both"]
+    runs_only = sys.argv[5:] == ["--runs"]
     if len(sys.argv) not in (5, 6) or sys.argv[1] != "scrambled" or \
-            (len(sys.argv) == 6 and not both):
+            (len(sys.argv) == 6 and not (both or runs_only)):
         sys.exit(__doc__)
     sent = [bytes.fromhex(x) for x in open(sys.argv[2]).read().split()]
     seen = [bytes.fromhex(x) for x in open(sys.argv[3]).read().split()]
@@ -73,18 +88,19 @@ def main():
             bad += 1
             if bad <= 3:
                 print("datagram %d differs from the expected scrambling" % (n + 1))
+    if runs_only:
+        runs = key_runs(order)
+        print("keys per datagram: %s (%d flips)"
+              % (", ".join("%s x%d" % (k, c) for k, c in runs), len(runs) - 1))
+        if "mixed" in order:
+            print("a datagram carries TS packets of both keys")
+            bad += 1
     if both:
         flip = order.index("odd") if "odd" in order else 0
         if not flip or order[:flip] != ["even"] * flip or \
                 order[flip:] != ["odd"] * (len(order) - flip):
-            runs = []
-            for k in order:
-                if runs and runs[-1][0] == k:
-                    runs[-1][1] += 1
-                else:
-                    runs.append([k, 1])
             print("keys per datagram are not even first, then odd: %s"
-                  % ", ".join("%s x%d" % (k, c) for k, c in runs))
+                  % ", ".join("%s x%d" % (k, c) for k, c in key_runs(order)))
             bad += 1
         else:
             print("even key for datagrams 1..%d, odd key from datagram %d on" % (flip, flip + 1))
