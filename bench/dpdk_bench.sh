@@ -24,3 +24,10 @@ opts="-s ${BENCH_SECONDS:-0.5} -r ${BENCH_REPS:-3}"
 "$bin" $mem $args -l 0,1 -- $opts
 # shellcheck disable=SC2086
 "$bin-stages" $mem $args -l 0 -- $opts | sed -n '/^## where/,$p'
+# rte_cryptodev (mcsec-dpdk --cryptodev): the ESP cases with their AEAD jobs
+# on DPDK's crypto_aesni_mb vdev, enqueued and dequeued per burst, next to
+# the same direct-library ceiling. One lcore (the vdev's queue pair 0).
+echo
+echo "## ESP through rte_cryptodev (crypto_aesni_mb)"
+# shellcheck disable=SC2086
+"$bin" $mem $args -l 0 -- $opts -c esp -C crypto_aesni_mb | sed -n '/^# ESP AEAD on/p;/^| case/,/^$/p'

@@ -36,7 +36,7 @@
 
 static u64 max_packets;
 static u32 mbuf_room = RTE_MBUF_DEFAULT_BUF_SIZE;
-static const char *config_path, *ctl_path;
+static const char *config_path, *ctl_path, *cdev_name;
 
 static const char usage_text[] =
 "usage: mcsec-dpdk [EAL options] -- [--config FILE] [--ctl SOCKET]\n"
@@ -51,6 +51,9 @@ static const char usage_text[] =
 "  --unmatched forward|drop packets of no group (default forward)\n"
 "  --max-packets N          exit once N packets were processed (tests)\n"
 "  --mbuf-size BYTES        mbuf data room incl. headroom (default 2176)\n"
+"  --cryptodev NAME         ESP AES-GCM and ChaCha20-Poly1305 on this crypto\n"
+"                           device (a probed one, or a vdev such as\n"
+"                           crypto_aesni_mb, crypto_aesni_gcm, crypto_openssl)\n"
 "Lcores come from EAL (-l): the main lcore waits, every other one forwards.\n";
 
 static bool eal_up;
@@ -88,6 +91,7 @@ static void fatal(const char *msg)
 		mcd_lcores[lcore] = NULL;
 	}
 	mcd_tables_free();
+	mcd_cdev_close();
 	if (mcd_ports.pool)
 		rte_mempool_free(mcd_ports.pool);
 	rte_eal_cleanup();
@@ -164,6 +168,7 @@ static void parse_args(int argc, char **argv)
 		{ "unmatched", required_argument, NULL, 'u' },
 		{ "max-packets", required_argument, NULL, 'n' },
 		{ "mbuf-size", required_argument, NULL, 'm' },
+		{ "cryptodev", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -200,6 +205,9 @@ static void parse_args(int argc, char **argv)
 				die("--mbuf-size %s: %u..65535", optarg,
 				    RTE_PKTMBUF_HEADROOM + 1024);
 			mbuf_room = (u32)v;
+			break;
+		case 'C':
+			cdev_name = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -264,6 +272,11 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
+	/* Before the configuration file: its SAs get their sessions. */
+	if (cdev_name && rte_lcore_count() > 1 &&
+	    !mcd_cdev_init(cdev_name, (u16)(rte_lcore_count() - 1), err,
+			   sizeof(err)))
+		fatal(err);
 	if (!mcd_tables_init(err, sizeof(err)) ||
 	    (config_path && !mcd_config_load(config_path, err, sizeof(err))))
 		fatal(err);
@@ -291,6 +304,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, MCD_NAME ": %u groups, %u ports, %u workers, intel-ipsec-mb %s\n",
 		mcd_tab.ngroups, mcd_ports.n, nworkers,
 		mc_crypto_arch(mcd_tab.keyeng));
+	if (mcd_cdev.on)
+		fprintf(stderr, MCD_NAME ": ESP AEAD on cryptodev %s\n",
+			mcd_cdev.name);
 
 	if (ctl_path && !mcd_ctl_open(ctl_path, err, sizeof(err)))
 		fatal(err);
@@ -308,6 +324,7 @@ int main(int argc, char **argv)
 		mcd_lcores[lcore] = NULL;
 	}
 	mcd_tables_free();
+	mcd_cdev_close();
 	rte_eal_cleanup();
 	return 0;
 }

@@ -13,6 +13,7 @@
  *   xform.c     the per-group operations: ESP encap/decap, TS scramble and
  *               descramble, sequence number reservation
  *   stats.c     per-lcore counters, summed on read
+ *   cdev.c      rte_cryptodev as an option for the ESP AEAD jobs
  */
 #ifndef MCSEC_DPDK_H
 #define MCSEC_DPDK_H
@@ -120,6 +121,9 @@ struct mcd_sa {
 	u64 seq0;			/* first number sent: packets = seq - seq0 */
 	u64 added;			/* mcd_now() when installed */
 	u32 events;			/* MCD_SA_* */
+	/* --cryptodev: the SA's session (NULL: the lcores' engines). */
+	void *cdev;
+	u8 cdev_aad_len;
 };
 
 /* The key of the group hash. Zeroed before filling: it is hashed whole,
@@ -264,6 +268,10 @@ struct mcd_lcore_app_stats {
 	u64 crypto_errors;		/* the backend could not run a job */
 	u64 busy_cycles;		/* TSC cycles spent on non-empty bursts */
 	u64 bursts;
+	/* --cryptodev: ops that came back done (ok or tag mismatch), ops
+	 * the device refused or failed (their packets dropped), jobs run on
+	 * the lcore because no op was free. */
+	u64 cdev_ops, cdev_failed, cdev_fallback;
 };
 
 /* Per lcore: MCD_MAX_GROUPS + 1 rows of MCD_NSTATS counters. */
@@ -382,6 +390,30 @@ int mcd_worker_main(void *arg);
 void mcd_classify(struct mcd_lcore *lc, struct mcd_slot *s, u32 n, u8 role);
 /* Makes the mbuf match the core's new packet bounds; rewrites Ethernet. */
 void mcd_mbuf_sync(struct mcd_slot *s);
+
+/* ---- cdev.c: rte_cryptodev as an option ------------------------------- */
+
+struct mcd_cdev {
+	bool on;
+	int dev;			/* -1: none */
+	struct rte_mempool *sess_pool, *op_pool;
+	char name[64];			/* "NAME (driver)" */
+};
+
+extern struct mcd_cdev mcd_cdev;
+
+/* Finds (or creates, for a vdev name) the crypto device, one queue pair
+ * per worker; false with a message. */
+bool mcd_cdev_init(const char *name, u16 nqp, char *err, size_t errlen);
+void mcd_cdev_close(void);
+/* An ESP SA's session from its raw key (without salt), or NULL when the
+ * device does not do the suite. */
+void *mcd_cdev_session_new(u8 suite, bool encrypt, bool esn, const u8 *key,
+			   u32 key_len);
+void mcd_cdev_session_free(void *sess);
+/* Runs the burst's jobs: the device takes the ESP AEAD jobs of SAs with a
+ * session, the lcore's engine the rest. Returns the jobs in MC_JOB_ERROR. */
+u32 mcd_cdev_run(struct mcd_lcore *lc, struct mcd_slot **order, u32 n);
 
 /* ---- xform.c: the operations a group chooses once --------------------- */
 

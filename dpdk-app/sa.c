@@ -147,6 +147,7 @@ static void sa_free(struct mcd_sa *sa)
 	if (!sa)
 		return;
 	mc_key_free(sa->key);
+	mcd_cdev_session_free(sa->cdev);
 	/* The salt is key material too, and the replay state is the SA's. */
 	explicit_bzero(sa, sizeof(*sa));
 	rte_free(sa);
@@ -298,6 +299,12 @@ int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
 		sa->esp.esn = sa->flags & MCSEC_SA_F_ESN;
 		memcpy(sa->esp.salt, km->bytes + kl, MC_SALT_LEN);
 		sa->esp.key = sa->key;
+		/* NULL without --cryptodev or when the device lacks the
+		 * suite: the SA then runs on the lcores' engines. */
+		sa->cdev = mcd_cdev_session_new(sa->suite,
+						g->dir == MCSEC_DIR_ENCRYPT,
+						sa->esp.esn, km->bytes, kl);
+		sa->cdev_aad_len = sa->esp.esn ? 12 : 8;
 		if (mc_replay_init(&sa->esp.replay,
 				   g->dir == MCSEC_DIR_DECRYPT ? sa->replay_window : 0)) {
 			snprintf(err, errlen,

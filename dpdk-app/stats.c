@@ -112,6 +112,12 @@ void mcd_stats_print(FILE *f)
 			(unsigned long long)lc->app.tx,
 			(unsigned long long)lc->app.tx_full,
 			(unsigned long long)lc->app.crypto_errors);
+		if (mcd_cdev.on)
+			fprintf(f, " cdev-ops %llu cdev-failed %llu cdev-fallback %llu",
+				(unsigned long long)lc->app.cdev_ops,
+				(unsigned long long)lc->app.cdev_failed,
+				(unsigned long long)lc->app.cdev_fallback);
+		fputc('\n', f);
 	}
 	fflush(f);
 }

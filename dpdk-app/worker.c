@@ -155,7 +155,10 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 		runs[r].g->ops->prepare(lc, runs[r].g, runs[r].sa,
 					&order[runs[r].start], runs[r].n);
 	STAGE(2);
-	if (lc->njobs)
+	if (unlikely(mcd_cdev.on) && nruns)
+		errors = mcd_cdev_run(lc, order, runs[nruns - 1].start +
+				      runs[nruns - 1].n);
+	else if (lc->njobs)
 		errors = mc_crypto_run(lc->c, lc->jobs, lc->njobs);
 	STAGE(3);
 	for (r = 0; r < nruns; r++) {

@@ -11,6 +11,7 @@ python3 python3-scapy
 qemu-system-x86 busybox-static cpio iproute2 tcpdump
 tshark tcpreplay smcroute socat iperf3 python3-pyroute2 python3-cryptography
 dpdk-dev libdpdk-dev libinih-dev
+librte-crypto-ipsec-mb23 librte-crypto-openssl23
 "
 missing=
 for p in $pkgs; do
