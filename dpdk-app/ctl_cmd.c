@@ -10,7 +10,6 @@
  *     and one ESP decrypt group per address (their SAs are told apart by
  *     SPI), whatever the source;
  *   - TS key lifetimes are counted in seconds only;
- *   - SAs carry no counters of their own (no MCSEC_SA_A_STATS).
  * Only the main lcore runs this, so requests never race each other; the
  * workers see changes through the RCU protocol of sa.c.
  */
@@ -575,8 +574,12 @@ static void put_sa_attrs(struct nlmsghdr *nlh, const struct mcd_group *g,
 		mnl_attr_put_u32(nlh, MCSEC_SA_A_REPLAY_WINDOW, sa->replay_window);
 	}
 	mnl_attr_put_u32(nlh, MCSEC_SA_A_FLAGS, flags);
+	u64 c[MCD_NSTATS];
+
 	put_lifetime(nlh, MCSEC_SA_A_LIFETIME_SOFT, &sa->soft);
 	put_lifetime(nlh, MCSEC_SA_A_LIFETIME_HARD, &sa->hard);
+	mcd_stats_sa_row(sa->row, c);
+	put_stats(nlh, MCSEC_SA_A_STATS, c);
 }
 
 static void fill_sa(struct req *r, const struct mcd_group *g,

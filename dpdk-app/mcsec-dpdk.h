@@ -39,6 +39,8 @@
 #define MCD_MAX_LCORES		RTE_MAX_LCORE
 #define MCD_MAX_GROUPS		1024
 #define MCD_MAX_SAS		4	/* per ESP group: rotation needs 2 */
+/* Counter rows of SAs (row 0 unused): every group full. */
+#define MCD_MAX_SA_ROWS		(MCD_MAX_GROUPS * MCD_MAX_SAS)
 #define MCD_L2_MAX		22	/* Ethernet + two VLAN tags */
 #define MCD_KEY_MAX		36	/* 32-byte key + 4-byte salt */
 #define MCD_PID_MAX		0x1ffe	/* 0x1fff is the null packet */
@@ -120,6 +122,7 @@ struct mcd_sa {
 	struct mcd_lifetime soft, hard;
 	u64 seq0;			/* first number sent: packets = seq - seq0 */
 	u64 added;			/* mcd_now() when installed */
+	u32 row;			/* its counter row (MCSEC_SA_A_STATS) */
 	u32 events;			/* MCD_SA_* */
 	/* --cryptodev: the SA's session (NULL: the lcores' engines). */
 	void *cdev;
@@ -188,6 +191,7 @@ struct mcd_tables {
 	u32 next_id;
 	bool slot_used[MCD_MAX_GROUPS + 1];
 	u64 retired[MCD_NSTATS];	/* counters of deleted groups */
+	bool sa_row_used[MCD_MAX_SA_ROWS + 1];
 	u32 genid;			/* bumped by every change */
 	struct mc_crypto *keyeng;	/* expands keys (main lcore only) */
 	struct rte_rcu_qsbr *qsbr;
@@ -276,6 +280,8 @@ struct mcd_lcore_app_stats {
 
 /* Per lcore: MCD_MAX_GROUPS + 1 rows of MCD_NSTATS counters. */
 u64 *mcd_stats_alloc(unsigned int socket);
+/* Per lcore: MCD_MAX_SA_ROWS + 1 rows, one per SA (as mcsec.ko's sa->stats). */
+u64 *mcd_stats_alloc_sa(unsigned int socket);
 void mcd_stats_free(u64 *rows);
 static inline void mcd_count(u64 *rows, u32 slot, int stat, u64 v)
 {
@@ -285,6 +291,9 @@ static inline void mcd_count(u64 *rows, u32 slot, int stat, u64 v)
 u64 mcd_stats_sum(u32 slot, int stat);
 /* One row summed over the lcores. */
 void mcd_stats_row(u32 slot, u64 out[MCD_NSTATS]);
+/* An SA's row summed over the lcores; zeroed when the SA is freed. */
+void mcd_stats_sa_row(u32 row, u64 out[MCD_NSTATS]);
+void mcd_stats_sa_clear(u32 row);
 /* Every counter of the appliance: row 0, every group, deleted groups. */
 void mcd_stats_total(u64 out[MCD_NSTATS]);
 /* A deleted group's row (after its grace period): added to the totals
@@ -355,6 +364,7 @@ struct mcd_lcore {
 	struct mc_job *jobs;		/* MCD_JOBS */
 	u32 njobs;
 	u64 *stats;			/* counter rows */
+	u64 *sa_stats;			/* the SAs' counter rows */
 	struct mcd_lcore_app_stats app;
 	struct mcd_slot slots[MCD_BURST];
 } __rte_cache_aligned;
@@ -422,7 +432,15 @@ extern const struct mcd_group_ops mcd_ops_esp_encrypt, mcd_ops_esp_decrypt,
 
 /* ---- ops (sa.c) ---------------------------------------------------------- */
 
-/* A slot failed: counted in its group's row and dropped. */
+/* An SA's counter, as mcsec.ko counts what happened on an SA. */
+static inline void mcd_count_sa(struct mcd_lcore *lc, const struct mcd_sa *sa,
+				int stat, u64 v)
+{
+	if (sa)
+		lc->sa_stats[(size_t)sa->row * MCD_NSTATS + (u32)stat] += v;
+}
+
+/* A slot failed: counted in its group's (and SA's) row and dropped. */
 static inline void mcd_slot_drop(struct mcd_lcore *lc, struct mcd_slot *s,
 				 int reason)
 {
@@ -430,6 +448,7 @@ static inline void mcd_slot_drop(struct mcd_lcore *lc, struct mcd_slot *s,
 	s->reason = reason;
 	s->njobs = 0;
 	mcd_count(lc->stats, s->g ? s->g->slot : 0, reason, 1);
+	mcd_count_sa(lc, s->sa, reason, 1);
 }
 
 #endif /* MCSEC_DPDK_H */

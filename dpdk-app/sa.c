@@ -148,6 +148,10 @@ static void sa_free(struct mcd_sa *sa)
 		return;
 	mc_key_free(sa->key);
 	mcd_cdev_session_free(sa->cdev);
+	if (sa->row) {
+		mcd_stats_sa_clear(sa->row);
+		mcd_tab.sa_row_used[sa->row] = false;
+	}
 	/* The salt is key material too, and the replay state is the SA's. */
 	explicit_bzero(sa, sizeof(*sa));
 	rte_free(sa);
@@ -282,6 +286,16 @@ int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
 		return -ENOMEM;
 	}
 	*sa = *tmpl;
+	sa->row = 0;
+	for (u32 i = 1; i <= MCD_MAX_SA_ROWS && !sa->row; i++)
+		if (!mcd_tab.sa_row_used[i])
+			sa->row = i;
+	if (!sa->row) {
+		snprintf(err, errlen, "more than %u SAs", MCD_MAX_SA_ROWS);
+		rte_free(sa);
+		return -ENOSPC;
+	}
+	mcd_tab.sa_row_used[sa->row] = true;
 	sa->flags &= MCSEC_SA_F_ESN;
 	sa->added = mcd_now();
 	rte_spinlock_init(&sa->lock);

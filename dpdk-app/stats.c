@@ -22,6 +22,37 @@ u64 *mcd_stats_alloc(unsigned int socket)
 				  RTE_CACHE_LINE_SIZE, (int)socket);
 }
 
+u64 *mcd_stats_alloc_sa(unsigned int socket)
+{
+	return rte_zmalloc_socket("mcsec_sa_stats",
+				  sizeof(u64) * MCD_NSTATS * (MCD_MAX_SA_ROWS + 1),
+				  RTE_CACHE_LINE_SIZE, (int)socket);
+}
+
+void mcd_stats_sa_row(u32 row, u64 out[MCD_NSTATS])
+{
+	memset(out, 0, sizeof(u64) * MCD_NSTATS);
+	for (unsigned int i = 0; i < MCD_MAX_LCORES; i++) {
+		const struct mcd_lcore *lc = mcd_lcores[i];
+		const u64 *r;
+
+		if (!lc)
+			continue;
+		r = &lc->sa_stats[(size_t)row * MCD_NSTATS];
+		for (int st = 0; st < MCD_NSTATS; st++)
+			out[st] += __atomic_load_n(&r[st], __ATOMIC_RELAXED);
+	}
+}
+
+/* After the SA's grace period: no worker writes the row any more. */
+void mcd_stats_sa_clear(u32 row)
+{
+	for (unsigned int i = 0; i < MCD_MAX_LCORES; i++)
+		if (mcd_lcores[i])
+			memset(&mcd_lcores[i]->sa_stats[(size_t)row * MCD_NSTATS],
+			       0, sizeof(u64) * MCD_NSTATS);
+}
+
 void mcd_stats_free(u64 *rows)
 {
 	rte_free(rows);
@@ -107,7 +138,7 @@ void mcd_stats_print(FILE *f)
 
 		if (!lc)
 			continue;
-		fprintf(f, "lcore %u rx %llu tx %llu tx-full %llu crypto-errors %llu\n",
+		fprintf(f, "lcore %u rx %llu tx %llu tx-full %llu crypto-errors %llu",
 			lc->lcore_id, (unsigned long long)lc->app.rx,
 			(unsigned long long)lc->app.tx,
 			(unsigned long long)lc->app.tx_full,

@@ -63,8 +63,9 @@ struct mcd_lcore *mcd_lcore_new(unsigned int lcore_id, u32 index,
 	lc->jobs = rte_zmalloc_socket("mcsec_jobs", sizeof(*lc->jobs) * MCD_JOBS,
 				      RTE_CACHE_LINE_SIZE, (int)socket);
 	lc->stats = mcd_stats_alloc(socket);
+	lc->sa_stats = mcd_stats_alloc_sa(socket);
 	lc->c = mc_crypto_new();
-	if (!lc->jobs || !lc->stats || !lc->c) {
+	if (!lc->jobs || !lc->stats || !lc->sa_stats || !lc->c) {
 		snprintf(err, errlen, "lcore %u: %s", lcore_id,
 			 lc->c ? "out of memory" : "intel-ipsec-mb cannot run");
 		mcd_lcore_free(lc);
@@ -80,6 +81,7 @@ void mcd_lcore_free(struct mcd_lcore *lc)
 	mc_crypto_free(lc->c);
 	rte_free(lc->jobs);
 	mcd_stats_free(lc->stats);
+	mcd_stats_free(lc->sa_stats);
 	rte_free(lc);
 }
 

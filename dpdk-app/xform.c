@@ -15,6 +15,8 @@
  * Replay: decap_finish updates the SA's window under the SA's spinlock,
  * taken once per SA per burst.
  */
+#include <string.h>
+
 #include <rte_spinlock.h>
 
 #include "mcsec-dpdk.h"
@@ -82,6 +84,8 @@ static void esp_enc_finish(struct mcd_lcore *lc, struct mcd_group *g,
 	mcd_sa_account(sa, pkts, octets);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_PKTS_PROTECTED, pkts);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_OCTETS_PROTECTED, octets);
+	mcd_count_sa(lc, sa, MCSEC_STAT_A_OUT_PKTS_PROTECTED, pkts);
+	mcd_count_sa(lc, sa, MCSEC_STAT_A_OUT_OCTETS_PROTECTED, octets);
 }
 
 /*
@@ -117,6 +121,8 @@ static u32 esp_dec_anchor(struct mcd_lcore *lc, struct mcd_group *g,
 		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, 1);
 		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK,
 			  s[i]->pkt.len);
+		mcd_count_sa(lc, sa, MCSEC_STAT_A_IN_PKTS_OK, 1);
+		mcd_count_sa(lc, sa, MCSEC_STAT_A_IN_OCTETS_OK, s[i]->pkt.len);
 	}
 	return i;
 }
@@ -163,6 +169,8 @@ static void esp_dec_finish(struct mcd_lcore *lc, struct mcd_group *g,
 	mcd_sa_account(sa, pkts, octets);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, pkts);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK, octets);
+	mcd_count_sa(lc, sa, MCSEC_STAT_A_IN_PKTS_OK, pkts);
+	mcd_count_sa(lc, sa, MCSEC_STAT_A_IN_OCTETS_OK, octets);
 }
 
 static u8 *ts_payload(struct mcd_slot *s)
@@ -183,6 +191,8 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 		u32 nj = 0;
 		int r;
 
+		/* The sender's SA is the datagram's (mcsec.ko's c->sa). */
+		s[i]->sa = ksa;
 		r = mc_ts_scramble(&g->ts, ts_payload(s[i]), s[i]->flow.payload_len,
 				   parity, key, next_job(lc, s[i]), &nj,
 				   &s[i]->tally);
@@ -193,6 +203,24 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 		s[i]->njobs = nj;
 		lc->njobs += nj;
 	}
+}
+
+/*
+ * The SA a descrambled datagram counts against: the control word its TS
+ * packets used when it used one only, else none (as mcsec.ko).
+ */
+static struct mcd_sa *ts_used_sa(struct mcd_lcore *lc, struct mcd_slot *s,
+				 u32 nj, struct mcd_sa *even, struct mcd_sa *odd,
+				 const void *const keys[2])
+{
+	bool used[2] = { false, false };
+	const struct mc_job *j = &lc->jobs[s->job0];
+
+	for (u32 k = 0; k < nj; k++) {
+		used[0] |= keys[0] && j[k].key == keys[0];
+		used[1] |= keys[1] && j[k].key == keys[1];
+	}
+	return used[0] == used[1] ? NULL : used[0] ? even : odd;
 }
 
 static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
@@ -215,48 +243,73 @@ static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			mcd_slot_drop(lc, s[i], r);
 			continue;
 		}
+		s[i]->sa = ts_used_sa(lc, s[i], nj, even, odd, keys);
 		s[i]->njobs = nj;
 		lc->njobs += nj;
 	}
+}
+
+/* A run's TS counters: t[0..6) the TS_PKTS_* tallies, datagrams, octets. */
+struct ts_sum {
+	u64 t[6], pkts, octets;
+};
+
+static void ts_count(u64 *rows, u32 row, bool scr, const struct ts_sum *a)
+{
+	for (int k = 0; k < 6; k++)
+		mcd_count(rows, row, MCSEC_STAT_A_TS_PKTS_SCRAMBLED + k, a->t[k]);
+	mcd_count(rows, row, scr ? MCSEC_STAT_A_OUT_PKTS_PROTECTED :
+		  MCSEC_STAT_A_IN_PKTS_OK, a->pkts);
+	mcd_count(rows, row, scr ? MCSEC_STAT_A_OUT_OCTETS_PROTECTED :
+		  MCSEC_STAT_A_IN_OCTETS_OK, a->octets);
 }
 
 /*
  * Counts the TS packets; a datagram counts as protected (scrambler) or ok
  * (descrambler) when at least one of its TS packets changed, and then gets
  * its UDP checksum recomputed (an IPv4 sender that sent none keeps none).
+ * The group gets every datagram, an SA those that used its control word
+ * (only): consecutive slots of one SA are summed before they are counted.
  */
 static void ts_finish(struct mcd_lcore *lc, struct mcd_group *g,
 		      struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
 	bool scr = g->dir == MCSEC_DIR_ENCRYPT;
-	u64 t[6] = { 0 }, pkts = 0, octets = 0;
-	u64 *st = lc->stats;
+	struct ts_sum all = { 0 }, one = { 0 };
+	struct mcd_sa *cur = NULL;
 
 	RTE_SET_USED(sa);
 	for (u32 i = 0; i < n; i++) {
 		const struct mc_ts_tally *y = &s[i]->tally;
+		const u64 v[6] = { y->scrambled, y->descrambled, y->clear,
+				   y->no_payload, y->already_scrambled,
+				   y->reserved_sc };
+		bool changed = y->scrambled || y->descrambled;
 
 		if (s[i]->verdict != MCD_V_WORK)
 			continue;
-		t[0] += y->scrambled;
-		t[1] += y->descrambled;
-		t[2] += y->clear;
-		t[3] += y->no_payload;
-		t[4] += y->already_scrambled;
-		t[5] += y->reserved_sc;
-		if (!y->scrambled && !y->descrambled)
+		if (s[i]->sa != cur) {
+			if (cur)
+				ts_count(lc->sa_stats, cur->row, scr, &one);
+			memset(&one, 0, sizeof(one));
+			cur = s[i]->sa;
+		}
+		for (int k = 0; k < 6; k++) {
+			all.t[k] += v[k];
+			one.t[k] += v[k];
+		}
+		if (!changed)
 			continue;
-		pkts++;
-		octets += s[i]->in_len;
+		all.pkts++;
+		one.pkts++;
+		all.octets += s[i]->in_len;
+		one.octets += s[i]->in_len;
 		if (!s[i]->udp_csum_zero)
 			mc_udp_csum_update(s[i]->pkt.data, &s[i]->flow);
 	}
-	for (int k = 0; k < 6; k++)
-		mcd_count(st, g->slot, MCSEC_STAT_A_TS_PKTS_SCRAMBLED + k, t[k]);
-	mcd_count(st, g->slot, scr ? MCSEC_STAT_A_OUT_PKTS_PROTECTED :
-		  MCSEC_STAT_A_IN_PKTS_OK, pkts);
-	mcd_count(st, g->slot, scr ? MCSEC_STAT_A_OUT_OCTETS_PROTECTED :
-		  MCSEC_STAT_A_IN_OCTETS_OK, octets);
+	if (cur)
+		ts_count(lc->sa_stats, cur->row, scr, &one);
+	ts_count(lc->stats, g->slot, scr, &all);
 }
 
 const struct mcd_group_ops mcd_ops_esp_encrypt = {
