@@ -192,6 +192,32 @@ static bool serve_one(struct mcd_conn *c)
 	return !ctl.out.failed;
 }
 
+/*
+ * An overrun, told in band: a netlink listener whose socket overflowed has
+ * its next recv() fail with ENOBUFS; a UNIX socket cannot fail a recv for
+ * us, so the subscriber gets, as soon as its socket has room again and
+ * before any later event, one NLMSG_ERROR with error -ENOBUFS and
+ * nlmsg_seq 0 (no request is answered with seq 0 by an event socket),
+ * which libmcsec's receive turns into -ENOBUFS. True when it went out.
+ */
+static bool send_overrun(struct mcd_conn *c)
+{
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} m = {
+		.h = { .nlmsg_len = sizeof(m), .nlmsg_type = NLMSG_ERROR,
+		       .nlmsg_flags = NLM_F_CAPPED },
+		.e = { .error = -ENOBUFS },
+	};
+
+	if (send(c->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    (ssize_t)sizeof(m))
+		return false;
+	c->lost = false;
+	return true;
+}
+
 void mcd_ctl_poll(int timeout_ms)
 {
 	struct pollfd fds[MAX_CONNS + 1];
@@ -203,14 +229,19 @@ void mcd_ctl_poll(int timeout_ms)
 		return;
 	}
 	fds[0] = (struct pollfd){ .fd = ctl.lfd, .events = POLLIN };
+	/* A subscriber owed an overrun notice: as soon as it has room. */
 	for (u32 i = 0; i < n; i++)
-		fds[i + 1] = (struct pollfd){ .fd = ctl.conns[i].fd, .events = POLLIN };
+		fds[i + 1] = (struct pollfd){ .fd = ctl.conns[i].fd,
+			.events = POLLIN | (ctl.conns[i].lost ? POLLOUT : 0) };
 	if (poll(fds, n + 1, timeout_ms) <= 0)
 		return;
 	/* Backwards: conn_close() moves the last connection into i. */
-	for (u32 i = n; i-- > 0;)
-		if (fds[i + 1].revents && !serve_one(&ctl.conns[i]))
+	for (u32 i = n; i-- > 0;) {
+		if (fds[i + 1].revents & POLLOUT && ctl.conns[i].lost)
+			(void)send_overrun(&ctl.conns[i]);
+		if (fds[i + 1].revents & ~POLLOUT && !serve_one(&ctl.conns[i]))
 			conn_close(i);
+	}
 	if (fds[0].revents & POLLIN)
 		accept_one();
 }
@@ -224,12 +255,18 @@ void mcd_ctl_event(const struct mcd_group *g, const struct mcd_sa *sa,
 	if (ctl.lfd < 0)
 		return;
 	mcd_ctl_event_msg(&o, g, sa, type, limit);
-	/* A subscriber whose socket is full misses the event (as a netlink
-	 * listener would, without the ENOBUFS it would get). */
-	for (u32 i = 0; i < ctl.nconns; i++)
-		if (ctl.conns[i].events && ctl.conns[i].allowed)
-			(void)send(ctl.conns[i].fd, o.buf, o.len,
-				   MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* A subscriber whose socket is full misses the event and is told so
+	 * (send_overrun) once it has room; until then, later events are
+	 * lost too: it must not see them before the notice. */
+	for (u32 i = 0; i < ctl.nconns; i++) {
+		struct mcd_conn *c = &ctl.conns[i];
+
+		if (!c->events || !c->allowed || (c->lost && !send_overrun(c)))
+			continue;
+		if (send(c->fd, o.buf, o.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    (errno == EAGAIN || errno == ENOBUFS))
+			c->lost = true;
+	}
 }
 
 void mcd_ctl_close(void)

@@ -23,6 +23,7 @@ struct mcd_conn {
 	int fd;
 	bool allowed;		/* root, or the appliance's own uid */
 	bool events;		/* subscribed (MCSEC_CMD_EVENT) */
+	bool lost;		/* an event did not fit: ENOBUFS owed */
 	uid_t uid;
 };
 

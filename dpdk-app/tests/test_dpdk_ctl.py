@@ -16,7 +16,10 @@ without hugepages, one net_null port that receives nothing):
     that connected with CAP_DAC_OVERRIDE (fsuid 0, euid 65534) gets EPERM
     for reads and writes, nothing changed;
   - DPDK telemetry: /mcsec/stats equals mcsecctl stats, /mcsec/groups and
-    /mcsec/group,ID.
+    /mcsec/group,ID;
+  - event overrun: a monitor that stops reading while 600 events happen
+    gets the ones that fit, then one events-lost (the appliance's ENOBUFS
+    notice), then later events again.
 
 Needs root (the unprivileged cases switch to uid 65534).
 Usage: test_dpdk_ctl.py MCSEC_DPDK MCSECCTL"""
@@ -26,6 +29,7 @@ import errno
 import json
 import os
 import random
+import signal
 import socket
 import struct
 import subprocess
@@ -521,6 +525,56 @@ def many_groups(m, wd):
     ok(m("flush") and m.json("group", "show") == [], "flush empties the full table", m.diag())
 
 
+def overrun(m, wd):
+    """A subscriber that falls behind learns it lost events (ENOBUFS)."""
+    ok = t.ok
+    n = 300
+    key = m.key("239.1.1.1_5000_encrypt_0x00001000.key")
+    path = os.path.join(wd, "overrun.conf")
+    with open(path, "w") as f:
+        for i in range(n):
+            a = "239.50.%d.%d" % (i // 256, i % 256)
+            f.write("group add %s port 9 dir encrypt format esp-tunnel\n" % a)
+            f.write("sa add %s port 9 spi 0x100 suite aes128-gcm lifetime soft seconds 1 hard seconds 2 "
+                    "key-file %s\n" % (a, key))
+    env = dict(os.environ, MCSEC_DPDK_SOCKET=m.sock)
+    evf = open(os.path.join(wd, "overrun.events"), "w+")
+    mon = subprocess.Popen([CTL, "-j", "monitor"], stdout=evf, stderr=subprocess.STDOUT,
+                           env=env)
+    try:
+        time.sleep(1)
+        os.kill(mon.pid, signal.SIGSTOP)      # subscribed, and reads no more
+        ok(m("setconf", path), "%d SAs that expire in 1 and 2 s added" % n, m.diag())
+        time.sleep(4)                         # 2n events, far more than a socket holds
+        os.kill(mon.pid, signal.SIGCONT)
+        time.sleep(1)
+        m("sa", "add", "239.50.200.1", "port", "9", "spi", "0x100", "suite", "aes128-gcm", "lifetime", "soft",
+          "seconds", "1", "hard", "seconds", "2", "key-file", key) if m(
+            "group", "add", "239.50.200.1", "port", "9", "dir", "encrypt", "format",
+            "esp-tunnel") else None
+        time.sleep(3.5)
+    finally:
+        os.kill(mon.pid, signal.SIGCONT)
+        mon.terminate()
+        mon.wait()
+    evf.seek(0)
+    text = evf.read()
+    try:
+        ev = [json.loads(line) for line in text.splitlines()]
+    except ValueError:
+        ev = []
+    kinds = [e.get("event") for e in ev]
+    lost = [i for i, k in enumerate(kinds) if k == "events-lost"]
+    ok(len(lost) == 1 and 0 < lost[0] < 2 * n and
+       all(k in ("soft-expire", "hard-expire") for k in kinds[:lost[0]]),
+       "monitor: the events that fit (%s of %d), then one events-lost" %
+       (lost[0] if lost else "?", 2 * n), text[-2000:])
+    ok(lost and [(e.get("event"), e.get("group")) for e in ev[lost[0] + 1:]] ==
+       [("soft-expire", "239.50.200.1"), ("hard-expire", "239.50.200.1")],
+       "monitor: after events-lost, later events arrive again", text[-2000:])
+    ok(m("flush"), "flush after the overrun", m.diag())
+
+
 def telemetry(app, m):
     ok = t.ok
     try:
@@ -565,6 +619,7 @@ def main():
         malformed(c)
         unprivileged(c, app.ctl, m)
         telemetry(app, m)
+        overrun(m, wd)
         many_groups(m, wd)
         c.close()
         alive = app.alive()

@@ -176,6 +176,21 @@ static int send_req(struct mcsec_conn *conn, const struct nlmsghdr *nlh,
 	return 0;
 }
 
+/*
+ * mcsec-dpdk's in-band overrun notice (the uapi's transport rules): one
+ * NLMSG_ERROR, seq 0, error -ENOBUFS, where a netlink socket's recv() would
+ * have failed with ENOBUFS. Requests never have seq 0 answered so.
+ */
+static bool is_overrun(const void *buf, ssize_t n)
+{
+	const struct nlmsghdr *nlh = buf;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	return n == (ssize_t)(sizeof(*nlh) + sizeof(*e)) &&
+	       nlh->nlmsg_len == (uint32_t)n && nlh->nlmsg_type == NLMSG_ERROR &&
+	       nlh->nlmsg_seq == 0 && e->error == -ENOBUFS;
+}
+
 int mcsec_recv(struct mcsec_conn *conn)
 {
 	ssize_t n;
@@ -189,6 +204,8 @@ int mcsec_recv(struct mcsec_conn *conn)
 		return -ECONNRESET;
 	if (n > MCSEC_RECV_MAX)
 		return -EMSGSIZE;
+	if (conn->dpdk && is_overrun(conn->rbuf, n))
+		return -ENOBUFS;
 	return (int)n;
 }
 

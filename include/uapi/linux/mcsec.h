@@ -118,7 +118,11 @@
  *     the appliance's own uid; anyone else gets -EPERM for every request;
  *   - events: a connection subscribes by sending MCSEC_CMD_EVENT with no
  *     attributes (NLM_F_ACK to know it took); MCSEC_CMD_EVENT messages then
- *     arrive on it with nlmsg_seq 0, as the "events" group sends them.
+ *     arrive on it with nlmsg_seq 0, as the "events" group sends them;
+ *   - a subscriber whose socket was full lost events: where a netlink
+ *     socket's recv() would fail with ENOBUFS, it gets one NLMSG_ERROR
+ *     with nlmsg_seq 0 and error -ENOBUFS (no request header) as soon as
+ *     its socket has room, before any later event.
  */
 #ifndef _UAPI_LINUX_MCSEC_H
 #define _UAPI_LINUX_MCSEC_H
