@@ -4,8 +4,9 @@
  *
  *   IDLE        the senders use cur; at rekey-at (or on a revocation):
  *   DISTRIBUTE  next drawn and saved, then sent to every member (senders
- *               install it unused); wait until every configured member
- *               acknowledged it, at most ack-timeout;
+ *               install it unused); wait until every member it waits for
+ *               (the connected ones: not_awaited) acknowledged it, at
+ *               most ack-timeout;
  *   SWITCH      next becomes cur (saved), the senders are told to switch;
  *               wait for their acks, at most ack-timeout;
  *   GRACE       old is kept for the packets still in flight, grace long;
@@ -43,6 +44,117 @@ static int configured(struct server *s, const struct cfg_group *cg, uint8_t role
 			n++;
 	}
 	return n;
+}
+
+/* Connected members of g with the role (0: any). */
+static int connected(struct server *s, const struct gstate *g, uint8_t role)
+{
+	int n = 0;
+
+	for (struct session *se = s->sessions; se; se = se->next) {
+		struct membership *m = se->hello && !se->c.closed ? session_membership(se, g) : NULL;
+
+		if (m && (!role || m->role == role))
+			n++;
+	}
+	return n;
+}
+
+/* Why a configured member of g is not a receiver the rotation waits for,
+ * or NULL if it is. The connected ones are waited for, and so is one whose
+ * session ended less than ack-timeout ago (it may be on its way back: a
+ * reconnecting member, or every member just after a server start). One
+ * whose certificate is known to be refused is not, nor one gone for longer
+ * (it gets the current keys when it comes back): neither can acknowledge,
+ * and waiting for them would hold every rotation for its whole ack-timeout. */
+static const char *not_awaited(struct server *s, const struct gstate *g,
+			       const struct cfg_member *cm)
+{
+	struct session *se = session_of(s, cm->name);
+	struct mnote *n;
+	int64_t gone;
+
+	if (se && session_membership(se, g))
+		return NULL;
+	n = member_note(s, cm->name, false);
+	if (n && n->revoked[0])
+		return n->revoked;
+	gone = n && n->gone > s->started ? n->gone : s->started;
+	if (!se && now_ms() - gone < s->cfg.server.ack_timeout_ms)
+		return NULL;
+	return se ? "connected, not a member of the group yet" : "not connected";
+}
+
+/* The members of g (with the role) a phase waits for: the connected ones,
+ * counted from the sessions (one per member); the others are looked at one
+ * by one only when some may be on their way back. */
+static int awaited(struct server *s, const struct gstate *g, const struct cfg_group *cg,
+		   uint8_t role)
+{
+	int64_t now = now_ms();
+	bool recent = server_starting(s);
+	int n;
+
+	for (int i = 0; !recent && i < s->nnotes; i++)
+		recent = now - s->notes[i].gone < s->cfg.server.ack_timeout_ms;
+	if (!recent)
+		return connected(s, g, role);
+	n = 0;
+	for (int i = 0; i < s->cfg.nmembers; i++) {
+		const struct cfg_member *cm = &s->cfg.members[i];
+		uint8_t r = config_role(&s->cfg, cg, cm);
+
+		if (r && (!role || r == role) && !not_awaited(s, g, cm))
+			n++;
+	}
+	return n;
+}
+
+/* The members a phase waited for in vain: those not_awaited() keeps, with
+ * the role, that have not acknowledged epoch (as active), by name. */
+static void missing(struct server *s, const struct gstate *g, const struct cfg_group *cg,
+		    uint8_t role, uint64_t epoch, bool active, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < s->cfg.nmembers && n + 1 < len; i++) {
+		const struct cfg_member *cm = &s->cfg.members[i];
+		uint8_t r = config_role(&s->cfg, cg, cm);
+		struct session *se;
+		struct membership *m;
+
+		if (!r || (role && r != role) || not_awaited(s, g, cm))
+			continue;
+		se = session_of(s, cm->name);
+		m = se ? session_membership(se, g) : NULL;
+		if (m && (active ? m->active : m->acked) >= epoch)
+			continue;
+		n += snprintf(out + n, len - n, "%s%s%s", n ? ", " : "", cm->name,
+			      m ? "" : " (on its way back)");
+	}
+	if (n >= len && len > 4)
+		snprintf(out + len - 4, 4, "...");
+}
+
+/* Each configured member of g the rotation does not wait for, logged once
+ * per reason (not at every rotation). */
+static void log_not_awaited(struct server *s, const struct gstate *g, const struct cfg_group *cg)
+{
+	int n = configured(s, cg, 0);
+
+	if (connected(s, g, 0) == n && !server_starting(s))
+		return;	/* everyone is here: the common case, no member lookups */
+	for (int i = 0; i < s->cfg.nmembers; i++) {
+		const struct cfg_member *cm = &s->cfg.members[i];
+		const char *why = config_role(&s->cfg, cg, cm) ? not_awaited(s, g, cm) : NULL;
+		struct mnote *note = why ? member_note(s, cm->name, true) : NULL;
+
+		if (note && strcmp(note->logged, why)) {
+			log_info("member %s: rotations do not wait for it: %s", cm->name, why);
+			snprintf(note->logged, sizeof(note->logged), "%.*s", (int)sizeof(note->logged) - 1, why);
+		}
+	}
 }
 
 /* Connected members of g (with the role) that acked epoch (as active). */
@@ -154,6 +266,7 @@ static void start(struct server *s, struct gstate *g, const struct cfg_group *cg
 	log_info("group %s: rotation %" PRIu64 " (%s): %s sent to %d of %d members",
 		 g->name, g->rotations + 1, revocation ? "revocation" : "scheduled", what, n,
 		 configured(s, cg, 0));
+	log_not_awaited(s, g, cg);
 }
 
 static void to_switch(struct server *s, struct gstate *g, const struct cfg_group *cg,
@@ -163,10 +276,15 @@ static void to_switch(struct server *s, struct gstate *g, const struct cfg_group
 	char what[64];
 	int n;
 
-	if (timed_out)
+	if (timed_out) {
+		char who[256];
+
+		missing(s, g, cg, 0, g->next.epoch, false, who, sizeof(who));
 		log_warn("group %s: %d of %d members acknowledged epoch %" PRIu64
-			 " within ack-timeout; switching", g->name,
-			 acked(s, g, 0, g->next.epoch, false), configured(s, cg, 0), g->next.epoch);
+			 " within ack-timeout (not: %s); switching", g->name,
+			 acked(s, g, 0, g->next.epoch, false), awaited(s, g, cg, 0), g->next.epoch,
+			 who);
+	}
 	gkey_wipe(&g->old);
 	g->old = g->cur;
 	g->cur = g->next;
@@ -186,10 +304,14 @@ static void to_grace(struct server *s, struct gstate *g, const struct cfg_group 
 {
 	int64_t now = wall_ms();
 
-	if (timed_out)
-		log_warn("group %s: %d of %d senders switched within ack-timeout", g->name,
-			 acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true),
-			 configured(s, cg, MCSEC_DIR_ENCRYPT));
+	if (timed_out) {
+		char who[256];
+
+		missing(s, g, cg, MCSEC_DIR_ENCRYPT, g->cur.epoch, true, who, sizeof(who));
+		log_warn("group %s: %d of %d senders switched within ack-timeout (not: %s)",
+			 g->name, acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true),
+			 awaited(s, g, cg, MCSEC_DIR_ENCRYPT), who);
+	}
 	g->phase = PH_GRACE;
 	g->deadline = now + s->cfg.server.grace_ms;
 	g->rekey_at = now + (int64_t)cg->rekey * 1000;
@@ -226,14 +348,14 @@ static int64_t step(struct server *s, struct gstate *g, int64_t now)
 			start(s, g, cg);
 		return g->phase == PH_IDLE ? g->rekey_at : now;
 	case PH_DISTRIBUTE:
-		if (acked(s, g, 0, g->next.epoch, false) >= configured(s, cg, 0))
+		if (acked(s, g, 0, g->next.epoch, false) >= awaited(s, g, cg, 0))
 			to_switch(s, g, cg, false);
 		else if (now >= g->deadline)
 			to_switch(s, g, cg, true);
 		return g->phase == PH_DISTRIBUTE ? g->deadline : now;
 	case PH_SWITCH:
 		if (acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true) >=
-		    configured(s, cg, MCSEC_DIR_ENCRYPT))
+		    awaited(s, g, cg, MCSEC_DIR_ENCRYPT))
 			to_grace(s, g, cg, false);
 		else if (now >= g->deadline)
 			to_grace(s, g, cg, true);

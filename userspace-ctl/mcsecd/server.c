@@ -45,6 +45,48 @@ void server_save(struct server *s)
 	s->dirty = false;
 }
 
+struct session *session_of(struct server *s, const char *member)
+{
+	for (struct session *se = s->sessions; se; se = se->next)
+		if (se->hello && !se->c.closed && !strcmp(se->member, member))
+			return se;
+	return NULL;
+}
+
+struct mnote *member_note(struct server *s, const char *member, bool create)
+{
+	struct mnote *n;
+
+	for (int i = 0; i < s->nnotes; i++)
+		if (!strcmp(s->notes[i].member, member))
+			return &s->notes[i];
+	if (!create)
+		return NULL;
+	n = realloc(s->notes, (s->nnotes + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	s->notes = n;
+	n = &s->notes[s->nnotes++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->member, sizeof(n->member), "%s", member);
+	return n;
+}
+
+bool server_starting(const struct server *s)
+{
+	return now_ms() - s->started < s->cfg.server.ack_timeout_ms;
+}
+
+/* A configured member's certificate is refused: rotations need not wait
+ * for it until it comes back with one that is accepted. */
+static void note_revoked(struct server *s, const char *member, const char *why)
+{
+	struct mnote *n = config_member(&s->cfg, member) ? member_note(s, member, true) : NULL;
+
+	if (n)
+		snprintf(n->revoked, sizeof(n->revoked), "%.*s", (int)sizeof(n->revoked) - 1, why);
+}
+
 struct membership *session_membership(struct session *se, const struct gstate *g)
 {
 	for (int i = 0; i < se->nm; i++)
@@ -53,11 +95,22 @@ struct membership *session_membership(struct session *se, const struct gstate *g
 	return NULL;
 }
 
+/* A member's session ends: rotations wait for it a little longer (it may
+ * be on its way back), at most ack-timeout after this. */
+static void member_gone(struct server *s, const char *member)
+{
+	struct mnote *n = member_note(s, member, true);
+
+	if (n)
+		n->gone = now_ms();
+}
+
 static void session_close(struct server *s, struct session *se, const char *why)
 {
-	if (se->hello)
+	if (se->hello) {
 		log_info("member %s (%s) disconnected: %s", se->member, se->c.peer, why);
-	else
+		member_gone(s, se->member);
+	} else
 		log_debug("%s: closed: %s", se->c.peer, why);
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, se->c.fd, NULL);
 	conn_free(&se->c);
@@ -75,10 +128,12 @@ static void session_close(struct server *s, struct session *se, const char *why)
 
 /* Closes a session other than the one being served: it is freed by reap()
  * after the current batch of events, which may still name it. */
-static void session_kill(struct session *se, const char *why)
+static void session_kill(struct server *s, struct session *se, const char *why)
 {
-	if (se->hello)
+	if (se->hello) {
 		log_info("member %s (%s) disconnected: %s", se->member, se->c.peer, why);
+		member_gone(s, se->member);
+	}
 	se->hello = false;	/* no more keys, no acks counted */
 	se->c.closed = true;
 }
@@ -255,14 +310,18 @@ static void session_join(struct server *s, struct session *se)
 static void on_hello(struct server *s, struct session *se)
 {
 	struct proto_msg m = { .type = MCSECD_MSG_WELCOME };
+	struct mnote *note;
 
 	/* one session per member: a reconnecting member replaces its old one */
 	for (struct session *o = s->sessions, *n; o; o = n) {
 		n = o->next;
 		if (o != se && o->hello && !strcmp(o->member, se->member))
-			session_kill(o, "replaced by a new connection");
+			session_kill(s, o, "replaced by a new connection");
 	}
 	se->hello = true;
+	note = member_note(s, se->member, false);
+	if (note)
+		note->revoked[0] = note->logged[0] = 0;	/* back, with a good certificate */
 	snprintf(m.identity, sizeof(m.identity), "%s", se->identity);
 	proto_set(&m, MCSECD_A_IDENTITY);
 	session_send(s, se, &m);
@@ -330,6 +389,22 @@ static int identify(struct server *s, struct session *se)
 {
 	char ident[TLS_IDENT_MAX][MCSECD_TEXT_MAX + 1], subject[256], list[600] = "";
 	int n = tls_peer_identities(se->c.ssl, ident, TLS_IDENT_MAX);
+	char why[300];
+
+	if (tls_peer_revoked(se->c.ssl, why, sizeof(why))) {
+		/* a genuine certificate of ours, on the CRL: if it is a
+		 * configured member's, the rotations stop waiting for it */
+		for (int i = 0; i < n; i++) {
+			const struct cfg_member *cm = config_member_by_identity(&s->cfg, ident[i]);
+
+			if (cm) {
+				note_revoked(s, cm->name, why);
+				break;
+			}
+		}
+		log_rl(LOG_WARN, "refused %s: %s", se->c.peer, why);
+		return -1;
+	}
 
 	for (int i = 0; i < n; i++) {
 		const struct cfg_member *cm = config_member_by_identity(&s->cfg, ident[i]);
@@ -591,13 +666,15 @@ static void reload(struct server *s)
 			why = err;
 		if (why) {
 			log_warn("member %s revoked: %s", se->member, why);
+			if (cm)
+				note_revoked(s, se->member, why);
 			for (int i = 0; i < se->nm; i++) {
 				struct gstate *g = keystore_find(&s->ks, se->m[i].group);
 
 				if (g)
 					rotation_request(s, g, "a member was revoked");
 			}
-			session_kill(se, "revoked");
+			session_kill(s, se, "revoked");
 			continue;
 		}
 		session_review(s, se, &old, cm);
@@ -672,6 +749,7 @@ static int server_init(struct server *s, char *err, size_t len)
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t set;
 
+	s->started = now_ms();
 	s->ctx = tls_ctx_new(&s->cfg.server.tls, true, err, len);
 	if (!s->ctx)
 		return -1;
@@ -744,6 +822,7 @@ out:
 		session_close(&s, s.sessions, "server stopping");
 	server_save(&s);
 	keystore_free(&s.ks);
+	free(s.notes);
 	SSL_CTX_free(s.ctx);
 	if (s.lfd >= 0)
 		close(s.lfd);

@@ -41,6 +41,16 @@ struct session {
 	struct sent *sent;
 };
 
+/* What the server knows of a configured member beyond its session: why
+ * its certificate is refused, and the reason the rotations last logged
+ * for not waiting for it (each logged once, not at every rotation). */
+struct mnote {
+	char member[MCSECD_NAME_MAX + 1];
+	char revoked[200];		/* "": not known to be revoked */
+	char logged[200];
+	int64_t gone;			/* monotonic ms its last session ended */
+};
+
 struct server {
 	const char *config_path;
 	struct config cfg;
@@ -49,6 +59,9 @@ struct server {
 	struct session *sessions;
 	int nsessions;
 	struct keystore ks;
+	int64_t started;		/* monotonic ms: the server started */
+	int nnotes;
+	struct mnote *notes;
 	bool dirty;			/* the state must be saved */
 	bool stop;
 };
@@ -63,6 +76,12 @@ void send_key(struct server *s, struct session *se, const struct gstate *g,
 void send_name(struct server *s, struct session *se, uint8_t type,
 	       const struct gstate *g, const struct gkey *k);
 void server_save(struct server *s);
+/* The session of a member, if it is connected and said HELLO. */
+struct session *session_of(struct server *s, const char *member);
+/* The note of a member (NULL: none, or out of memory with create). */
+struct mnote *member_note(struct server *s, const char *member, bool create);
+/* In the first ack-timeout after a start, members are coming back. */
+bool server_starting(const struct server *s);
 
 /* rotation.c */
 /* Makes sure g has a current key (a new group's first one). */

@@ -21,6 +21,7 @@ static int verify_idx = -1;
 struct verify_note {
 	int error, depth;
 	char subject[256];
+	bool revoked;		/* server: the peer's own certificate is on the CRL */
 };
 
 static int verify_cb(int ok, X509_STORE_CTX *store)
@@ -29,6 +30,24 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
 	struct verify_note *note = ssl ? SSL_get_ex_data(ssl, verify_idx) : NULL;
 	X509 *cert = X509_STORE_CTX_get_current_cert(store);
 
+	if (!ok && note && ssl && SSL_is_server(ssl) && !note->revoked &&
+	    X509_STORE_CTX_get_error(store) == X509_V_ERR_CERT_REVOKED &&
+	    X509_STORE_CTX_get_error_depth(store) == 0) {
+		/*
+		 * The member's own certificate is on the CRL. The rest of the
+		 * chain is still checked (signatures come after the CRL), and
+		 * only a certificate that passes all of it is taken as a
+		 * member's revoked one: the server then knows which configured
+		 * member it is, tells the rotations not to wait for it, and
+		 * refuses the session before HELLO (tls_peer_revoked). A forged
+		 * certificate fails on its signature as before.
+		 */
+		note->revoked = true;
+		if (cert)
+			X509_NAME_oneline(X509_get_subject_name(cert), note->subject,
+					  sizeof(note->subject));
+		return 1;
+	}
 	if (!ok && note && !note->error) {
 		note->error = X509_STORE_CTX_get_error(store);
 		note->depth = X509_STORE_CTX_get_error_depth(store);
@@ -123,6 +142,18 @@ fail:
 	return NULL;
 }
 
+bool tls_peer_revoked(SSL *ssl, char *out, size_t len)
+{
+	struct verify_note *note = SSL_get_ex_data(ssl, verify_idx);
+
+	if (!note || !note->revoked)
+		return false;
+	snprintf(out, len, "certificate refused: %s (depth 0, %s)",
+		 X509_verify_cert_error_string(X509_V_ERR_CERT_REVOKED),
+		 note->subject[0] ? note->subject : "no subject");
+	return true;
+}
+
 void tls_failure(SSL *ssl, char *out, size_t len)
 {
 	struct verify_note *note = SSL_get_ex_data(ssl, verify_idx);
@@ -211,9 +242,13 @@ int tls_reverify(SSL_CTX *ctx, SSL *ssl, char *err, size_t len)
 	} else {
 		char subj[256];
 
-		X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof(subj));
-		snprintf(err, len, "certificate refused: %s (%s)",
-			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)), subj);
+		X509 *bad = X509_STORE_CTX_get_current_cert(sctx);
+
+		/* the words of the handshake's refusal (tls_failure) */
+		X509_NAME_oneline(X509_get_subject_name(bad ? bad : cert), subj, sizeof(subj));
+		snprintf(err, len, "certificate refused: %s (depth %d, %s)",
+			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)),
+			 X509_STORE_CTX_get_error_depth(sctx), subj);
 	}
 out:
 	X509_STORE_CTX_free(sctx);

@@ -23,6 +23,12 @@ SSL_CTX *tls_ctx_new(const struct cfg_tls *t, bool server, char *err, size_t err
  * the subject of the certificate it concerns, or OpenSSL's reason). */
 void tls_failure(SSL *ssl, char *out, size_t len);
 
+/* Server side, after a handshake that succeeded: true if the peer's own
+ * certificate, valid otherwise, is on the CRL (the one refusal the
+ * handshake lets through, so that the server learns which member it is);
+ * the session must then be refused with the reason in out. */
+bool tls_peer_revoked(SSL *ssl, char *out, size_t len);
+
 /* The identities in the peer's certificate: the subject CN, then each DNS
  * and URI subjectAltName. Returns how many. */
 int tls_peer_identities(SSL *ssl, char ident[][MCSECD_TEXT_MAX + 1], int max);

@@ -30,12 +30,14 @@ failed = 0
 procs = []
 
 
-def ok(cond, what):
+def ok(cond, what, why=""):
     global n_test, failed
     n_test += 1
     if not cond:
         failed += 1
     print(("ok" if cond else "not ok") + " %d - %s" % (n_test, what), flush=True)
+    if not cond and why:
+        diag(why)
     return cond
 
 
@@ -393,6 +395,7 @@ def main():
 
     # --- revocation -------------------------------------------------------
     subprocess.run([MKCA, "revoke", ca, "edge2"], check=True)
+    mark = len(read("server"))
     server.send_signal(signal.SIGHUP)
     ok(wait_for("server", r"member edge2 revoked: certificate refused: certificate revoked") and
        wait_for("server", r"group tv: rotation at once: a member was revoked") and
@@ -404,6 +407,20 @@ def main():
                 r"\(depth 0, /CN=edge2\)"), "the revoked member's reconnection refused")
     ok(wait_for("server", r"group esp: rotation 1 done"),
        "the revocation rotation completes without the revoked member")
+    # edge2 is still configured (only its certificate is revoked): no
+    # rotation may wait for it, and the log says why, once
+    done = len(re.findall(r"group tv: rotation \d+ done", read("server")))
+    ok(wait_for("server", r"group tv: rotation \d+ done", count=done + 2),
+       "two scheduled rotations of tv (edge2 is in it) after the revocation")
+    after = read("server")[mark:]
+    # a phase that times out names the members it waited for in vain
+    waited = re.findall(r".*within ack-timeout \(not: .*", after)
+    ok(not [w for w in waited if "edge2" in w or "group esp:" in w],
+       "the revocation rotation and the next ones completed on the live members' acks, "
+       "none waited for the revoked member", "\n".join(waited) or after[-2500:])
+    ok(len(re.findall(r"member edge2: rotations do not wait for it: certificate refused: "
+                      r"certificate revoked \(depth 0, /CN=edge2\)", after)) == 1,
+       "the log says once why the rotations do not wait for edge2 (its certificate is revoked)")
 
     write_server(edge1=False)
     server.send_signal(signal.SIGHUP)
