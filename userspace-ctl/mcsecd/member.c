@@ -11,6 +11,14 @@
  * exponential backoff, trying each configured server in turn. On
  * reconnection the server sends the whole state again and, at SYNCED, the
  * member removes what the server no longer mentions.
+ *
+ * SIGHUP reads the configuration again. A file with an error, or TLS files
+ * or a fast path that cannot be loaded, is refused whole (FILE:LINE in the
+ * log) and the running configuration stays. If what the connection
+ * depends on changed (the servers, the server's identity, the contents of
+ * the certificate, key, CA or CRL files, the fast path), the member leaves
+ * its server and joins again at once; the fast path forwards on its keys
+ * meanwhile, and a new fast path gets every key in the resynchronisation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +34,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "libmcsec.h"
 #include "fastpath.h"
@@ -53,10 +62,14 @@ struct mgroup {
 };
 
 struct member {
+	const char *config_path;
 	struct config *cfg;
+	SSL_CTX *ctx;
+	unsigned char tls_digest[EVP_MAX_MD_SIZE];	/* of the TLS files' contents */
 	struct fastpath fp;
 	struct conn c;
 	bool welcomed, synced;
+	bool reconnect;		/* a reload changed what the session depends on */
 	int server;		/* index of the server in use */
 	const char *server_name;
 	int sigfd;
@@ -380,13 +393,145 @@ next:
 	return fd;
 }
 
+/* SHA-256 of the TLS files' names and contents: a renewed certificate at
+ * the same path is a change too. Nothing of the key stays in memory. */
+static int tls_digest(const struct cfg_tls *t, unsigned char *out, char *err, size_t len)
+{
+	const char *files[] = { t->cert, t->key, t->ca, t->crl };
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char buf[4096];
+	int ret = -1;
+
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		snprintf(err, len, "sha256: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+		size_t n;
+
+		EVP_DigestUpdate(md, files[i], strlen(files[i]) + 1);
+		if (!files[i][0])
+			continue;
+		f = fopen(files[i], "r");
+		if (!f) {
+			snprintf(err, len, "%s: %s", files[i], strerror(errno));
+			goto out;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			EVP_DigestUpdate(md, buf, n);
+		fclose(f);
+	}
+	ret = EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -1;
+	if (ret)
+		snprintf(err, len, "sha256 failed");
+out:
+	explicit_bzero(buf, sizeof(buf));
+	EVP_MD_CTX_free(md);
+	return ret;
+}
+
+static bool same_servers(const struct cfg_client *a, const struct cfg_client *b)
+{
+	if (a->nservers != b->nservers || strcmp(a->server_identity, b->server_identity))
+		return false;
+	for (int i = 0; i < a->nservers; i++)
+		if (strcmp(a->server[i].host, b->server[i].host) ||
+		    a->server[i].port != b->server[i].port)
+			return false;
+	return true;
+}
+
+static bool same_fastpath(const struct cfg_client *a, const struct cfg_client *b)
+{
+	return a->fastpath == b->fastpath &&
+	       (a->fastpath != CFG_FP_DPDK || !strcmp(a->dpdk_socket, b->dpdk_socket));
+}
+
+static void drop_groups(struct member *mb)
+{
+	for (int i = 0; i < mb->ngroups; i++)
+		proto_wipe(&mb->groups[i].def);
+	free(mb->groups);
+	mb->groups = NULL;
+	mb->ngroups = 0;
+}
+
+/* SIGHUP: the new configuration whole, or none of it. */
+static void reload(struct member *mb)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE] = { 0 };
+	struct fastpath fp = { 0 };
+	char err[512], what[96] = "";
+	bool servers, tls, fpath;
+	struct config cfg;
+	SSL_CTX *ctx;
+
+	log_info("SIGHUP: reloading %s", mb->config_path);
+	if (config_load(mb->config_path, &cfg, err, sizeof(err)) < 0) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	if (cfg.role != CFG_ROLE_MEMBER) {
+		log_err("reload refused, keeping the running configuration: %s is not a "
+			"member's configuration", mb->config_path);
+		goto fail_cfg;
+	}
+	ctx = tls_ctx_new(&cfg.client.tls, false, err, sizeof(err));
+	if (!ctx) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		goto fail_cfg;
+	}
+	if (tls_digest(&cfg.client.tls, digest, err, sizeof(err)) < 0) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		goto fail_ctx;
+	}
+	servers = !same_servers(&mb->cfg->client, &cfg.client);
+	tls = memcmp(digest, mb->tls_digest, sizeof(digest)) != 0;
+	fpath = !same_fastpath(&mb->cfg->client, &cfg.client);
+	if (fpath && fp_open(&fp, &cfg.client, err, sizeof(err)) < 0) {
+		log_err("reload refused, keeping the running configuration: fast path: %s", err);
+		goto fail_ctx;
+	}
+	/* committed from here on */
+	SSL_CTX_free(mb->ctx);
+	mb->ctx = ctx;
+	memcpy(mb->tls_digest, digest, sizeof(digest));
+	if (fpath) {
+		/* the old fast path keeps what it has, as when mcsecd stops */
+		fp_close(&mb->fp);
+		mb->fp = fp;
+		drop_groups(mb);
+		if (fp.kind == CFG_FP_NONE)
+			log_warn("fastpath none: keys are acknowledged and not installed (tests only)");
+	}
+	config_free(mb->cfg);
+	*mb->cfg = cfg;
+	if (servers || mb->server >= mb->cfg->client.nservers)
+		mb->server = 0;
+	snprintf(what, sizeof(what), "%s%s%s", servers ? " servers" : "", tls ? " tls" : "",
+		 fpath ? " fastpath" : "");
+	if (what[0]) {
+		mb->reconnect = true;
+		log_info("configuration reloaded, changed:%s: joining again (the fast path "
+			 "forwards on its keys meanwhile)", what);
+	} else {
+		log_info("configuration reloaded: the session stays");
+	}
+	return;
+fail_ctx:
+	SSL_CTX_free(ctx);
+fail_cfg:
+	config_free(&cfg);
+}
+
 static void on_signal(struct member *mb)
 {
 	struct signalfd_siginfo si;
 
 	while (read(mb->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: a member's configuration is read at start; restart to apply");
+			reload(mb);
 		} else {
 			log_info("signal %u: stopping (the fast path keeps its keys)", si.ssi_signo);
 			mb->stop = true;
@@ -408,8 +553,8 @@ static int wait_io(struct member *mb, int timeout)
 	return r;
 }
 
-/* One session with one server, until it ends. */
-static void session(struct member *mb, SSL_CTX *ctx)
+/* One session with one server, until it ends (or a reload asks for a new one). */
+static void session(struct member *mb)
 {
 	const struct cfg_endpoint *ep = &mb->cfg->client.server[mb->server];
 	struct proto_msg hello = { .type = MCSECD_MSG_HELLO };
@@ -424,15 +569,17 @@ static void session(struct member *mb, SSL_CTX *ctx)
 		log_rl(LOG_WARN, "server %s: %s", name, err);
 		return;
 	}
-	if (conn_init(&mb->c, ctx, fd, false, mb->cfg->client.server_identity, name) < 0) {
+	if (conn_init(&mb->c, mb->ctx, fd, false, mb->cfg->client.server_identity, name) < 0) {
 		close(fd);
 		mb->c.fd = -1;
 		return;
 	}
 	deadline = now_ms() + CONNECT_MS;
 	while ((r = conn_handshake(&mb->c, err, sizeof(err))) == 0 && !mb->stop &&
-	       now_ms() < deadline)
+	       !mb->reconnect && now_ms() < deadline)
 		wait_io(mb, 200);
+	if (mb->reconnect)
+		goto out;
 	if (r != 1) {
 		log_rl(LOG_WARN, "server %s: %s", name, r < 0 ? err : "TLS handshake timed out");
 		goto out;
@@ -447,7 +594,7 @@ static void session(struct member *mb, SSL_CTX *ctx)
 			mb->groups[i].keys[j].seen = false;
 	}
 	mb->synced = mb->welcomed = false;
-	while (!mb->stop) {
+	while (!mb->stop && !mb->reconnect) {
 		r = conn_read(&mb->c, on_msg, mb, err, sizeof(err));
 		if (r == -2)
 			log_warn("server %s: protocol error: %s", name, err);
@@ -458,7 +605,9 @@ static void session(struct member *mb, SSL_CTX *ctx)
 			break;
 		wait_io(mb, 1000);
 	}
-	if (!mb->stop && !mb->welcomed)
+	if (mb->reconnect)
+		log_info("leaving server %s for the new configuration", name);
+	else if (!mb->stop && !mb->welcomed)
 		log_rl(LOG_WARN, "server %s refused this member: %s", name, err);
 	else if (!mb->stop)
 		log_warn("server %s lost (%s): forwarding goes on with the current keys",
@@ -469,23 +618,22 @@ out:
 
 int member_run(const char *config_path, struct config *cfg)
 {
-	struct member mb = { .cfg = cfg, .sigfd = -1 };
-	const struct cfg_client *cc = &cfg->client;
+	struct member mb = { .config_path = config_path, .cfg = cfg, .sigfd = -1 };
+	const struct cfg_client *cc = &cfg->client;	/* *cfg changes on reload */
 	uint32_t backoff = cc->backoff_min_ms;
 	char err[512];
-	SSL_CTX *ctx;
 	sigset_t set;
 
-	(void)config_path;
 	mb.c.fd = -1;
-	ctx = tls_ctx_new(&cc->tls, false, err, sizeof(err));
-	if (!ctx) {
+	mb.ctx = tls_ctx_new(&cc->tls, false, err, sizeof(err));
+	if (!mb.ctx || tls_digest(&cc->tls, mb.tls_digest, err, sizeof(err)) < 0) {
 		log_err("%s", err);
+		SSL_CTX_free(mb.ctx);
 		return 1;
 	}
 	if (fp_open(&mb.fp, cc, err, sizeof(err)) < 0) {
 		log_err("fast path: %s", err);
-		SSL_CTX_free(ctx);
+		SSL_CTX_free(mb.ctx);
 		return 1;
 	}
 	if (cc->fastpath == CFG_FP_NONE)
@@ -505,9 +653,15 @@ int member_run(const char *config_path, struct config *cfg)
 		uint32_t jitter;
 		int64_t until;
 
-		session(&mb, ctx);
+		session(&mb);
 		if (mb.stop)
 			break;
+		if (mb.reconnect) {
+			/* a reload: join again at once, from the first server */
+			mb.reconnect = false;
+			backoff = cc->backoff_min_ms;
+			continue;
+		}
 		/* a session that got synced was a success: start the backoff over */
 		if (mb.synced)
 			backoff = cc->backoff_min_ms;
@@ -517,15 +671,18 @@ int member_run(const char *config_path, struct config *cfg)
 			jitter = 0;
 		until = now_ms() + backoff / 2 + jitter % (backoff / 2 + 1);
 		log_debug("reconnecting in %lld ms", (long long)(until - now_ms()));
-		while (!mb.stop && now_ms() < until)
+		while (!mb.stop && !mb.reconnect && now_ms() < until)
 			wait_io(&mb, (int)(until - now_ms()));
+		if (mb.reconnect) {
+			mb.reconnect = false;
+			backoff = cc->backoff_min_ms;
+			continue;
+		}
 		backoff = backoff * 2 > cc->backoff_max_ms ? cc->backoff_max_ms : backoff * 2;
 	}
 	fp_close(&mb.fp);
-	SSL_CTX_free(ctx);
-	for (int i = 0; i < mb.ngroups; i++)
-		proto_wipe(&mb.groups[i].def);
-	free(mb.groups);
+	SSL_CTX_free(mb.ctx);
+	drop_groups(&mb);
 	close(mb.sigfd);
 	return 0;
 }

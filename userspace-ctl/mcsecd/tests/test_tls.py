@@ -275,11 +275,49 @@ def main():
     ok("acknowledged epoch" not in read("server").split("head (head")[-1].split("rotation")[-1],
        "with every member connected no rotation waits for its ack-timeout")
 
+    # --- a member's configuration on SIGHUP --------------------------------
+    conf1 = os.path.join(tmp, "edge1.conf")
+    joins = lambda: len(re.findall(r"member edge1 \(edge1, 127\.0\.0\.1:\d+\) joined", read("server")))
+    j0 = joins()
+    members["edge1"].send_signal(signal.SIGHUP)
+    ok(wait_for("edge1", r"configuration reloaded: the session stays"),
+       "member SIGHUP, file unchanged: reloaded, the session stays")
+    with open(conf1) as f:
+        good = f.read()
+    with open(conf1, "a") as f:
+        f.write("bogus line\n")
+    members["edge1"].send_signal(signal.SIGHUP)
+    ok(wait_for("edge1", r"reload refused, keeping the running configuration: %s:10: syntax error"
+                % re.escape(conf1)), "member SIGHUP, broken file: refused with FILE:LINE")
+    with open(conf1, "w") as f:
+        f.write(good.replace("fastpath = none", "fastpath = dpdk:%s/no-such.sock" % tmp))
+    members["edge1"].send_signal(signal.SIGHUP)
+    ok(wait_for("edge1", r"reload refused, keeping the running configuration: fast path: .*"),
+       "member SIGHUP, a fast path that cannot be opened: refused")
+    ok(members["edge1"].poll() is None and joins() == j0 and
+       "leaving server" not in read("edge1"),
+       "after the refused reloads edge1 runs on its old configuration, still in the same session")
+    # a renewed certificate at the same path: the member joins again with it
+    with open(os.path.join(ca, "edge1.crt"), "rb") as f:
+        old_cert = f.read()
+    subprocess.run([MKCA, "device", ca, "edge1"], check=True, capture_output=True)
+    with open(conf1, "w") as f:
+        f.write(good)
+    members["edge1"].send_signal(signal.SIGHUP)
+    with open(os.path.join(ca, "edge1.crt"), "rb") as f:
+        new_cert = f.read()
+    ok(new_cert != old_cert and
+       wait_for("edge1", r"configuration reloaded, changed: tls: joining again") and
+       wait_for("edge1", r"synced with 127\.0\.0\.1:%d" % PORT, count=2) and
+       wait_for("server", r"member edge1 \(edge1, 127\.0\.0\.1:\d+\) joined", count=j0 + 1),
+       "member SIGHUP with a renewed certificate: it leaves and joins again at once with it")
+
     # --- bad certificates -------------------------------------------------
     write_member("expired", "expired")
     write_member("notyet", "notyet")
     write_member("wrongca", "wrongca")
     write_member("intruder", "intruder")
+    e1_joins = len(re.findall(r"member edge1 \(edge1", read("server")))
     # one at a time: the refusal lines are rate-limited
     bad = start("expired", "expired.conf")
     ok(wait_for("server", r"refused 127\.0\.0\.1:\d+: certificate refused: certificate has expired "
@@ -300,8 +338,7 @@ def main():
     bad = start("intruder", "intruder.conf")
     ok(wait_for("server", r"refused 127\.0\.0\.1:\d+: identity not a member: 'intruder' "
                 r"\(/CN=intruder\)"), "certificate of the right CA but no member's identity refused")
-    ok(not re.search(r"member edge1 \(edge1, 127\.0\.0\.1:\d+\) joined", read("server"))
-       or len(re.findall(r"member edge1 \(edge1", read("server"))) == 1,
+    ok(len(re.findall(r"member edge1 \(edge1", read("server"))) == e1_joins,
        "none of them joined as edge1")
     stop(bad)
     time.sleep(1)
