@@ -167,8 +167,10 @@ int fp_key_add(struct fastpath *fp, uint32_t id, uint8_t fmt, const struct proto
 	return ret ? fp_fail(&e, ret, err, len) : 0;
 }
 
-int fp_key_active(struct fastpath *fp, uint32_t id, uint32_t spi, uint8_t parity,
-		  char *err, size_t len)
+/* SA_SET active or SA_DEL of the key named by spi (ESP) or parity (TS). */
+static int sa_op(struct fastpath *fp, int (*op)(struct mcsec_conn *, const struct mcsec_sa *,
+						  struct mcsec_err *),
+		 uint32_t id, uint32_t spi, uint8_t parity, bool gone_ok, char *err, size_t len)
 {
 	struct mcsec_err e = { 0 };
 	struct mcsec_sa sa = { .group_id = id, .spi = spi, .parity = parity };
@@ -176,19 +178,21 @@ int fp_key_active(struct fastpath *fp, uint32_t id, uint32_t spi, uint8_t parity
 
 	if (!fp->conn)
 		return 0;
-	ret = mcsec_sa_set_active(fp->conn, &sa, &e);
+	ret = op(fp->conn, &sa, &e);
+	if (ret == -ENOENT && gone_ok)
+		ret = 0;
 	return ret ? fp_fail(&e, ret, err, len) : 0;
+}
+
+int fp_key_active(struct fastpath *fp, uint32_t id, uint32_t spi, uint8_t parity,
+		  char *err, size_t len)
+{
+	return sa_op(fp, mcsec_sa_set_active, id, spi, parity, false, err, len);
 }
 
 int fp_key_del(struct fastpath *fp, uint32_t id, uint32_t spi, uint8_t parity,
 	       char *err, size_t len)
 {
-	struct mcsec_err e = { 0 };
-	struct mcsec_sa sa = { .group_id = id, .spi = spi, .parity = parity };
-	int ret;
-
-	if (!fp->conn)
-		return 0;
-	ret = mcsec_sa_del(fp->conn, &sa, &e);
-	return ret && ret != -ENOENT ? fp_fail(&e, ret, err, len) : 0;
+	/* already gone is what was asked */
+	return sa_op(fp, mcsec_sa_del, id, spi, parity, true, err, len);
 }

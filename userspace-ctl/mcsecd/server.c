@@ -190,6 +190,18 @@ int session_send(struct server *s, struct session *se, struct proto_msg *m)
 	return 0;
 }
 
+/* A key is named by its SPI (ESP) or its parity (TS), never both. */
+static void set_key_name(struct proto_msg *m, const struct gkey *k)
+{
+	if (k->parity) {
+		m->parity = k->parity;
+		proto_set(m, MCSECD_A_PARITY);
+	} else {
+		m->spi = k->spi;
+		proto_set(m, MCSECD_A_SPI);
+	}
+}
+
 void send_key(struct server *s, struct session *se, const struct gstate *g,
 	      const struct gkey *k, bool active)
 {
@@ -206,13 +218,7 @@ void send_key(struct server *s, struct session *se, const struct gstate *g,
 	proto_set(&m, MCSECD_A_KEY);
 	proto_set(&m, MCSECD_A_EPOCH);
 	proto_set(&m, MCSECD_A_ACTIVE);
-	if (k->parity) {
-		m.parity = k->parity;
-		proto_set(&m, MCSECD_A_PARITY);
-	} else {
-		m.spi = k->spi;
-		proto_set(&m, MCSECD_A_SPI);
-	}
+	set_key_name(&m, k);
 	session_send(s, se, &m);
 	proto_wipe(&m);
 }
@@ -228,13 +234,7 @@ void send_name(struct server *s, struct session *se, uint8_t type,
 		m.epoch = k->epoch;
 		proto_set(&m, MCSECD_A_EPOCH);
 	}
-	if (k->parity) {
-		m.parity = k->parity;
-		proto_set(&m, MCSECD_A_PARITY);
-	} else {
-		m.spi = k->spi;
-		proto_set(&m, MCSECD_A_SPI);
-	}
+	set_key_name(&m, k);
 	session_send(s, se, &m);
 }
 
