@@ -97,8 +97,9 @@ static int awaited(struct server *s, const struct gstate *g, const struct cfg_gr
 
 	for (int i = 0; !recent && i < s->nnotes; i++)
 		recent = now - s->notes[i].gone < s->cfg.server.ack_timeout_ms;
-	if (!recent)
-		return connected(s, g, role);
+	n = connected(s, g, role);
+	if (!recent || n == configured(s, cg, role))
+		return n;	/* the common cases: no member lookups */
 	n = 0;
 	for (int i = 0; i < s->cfg.nmembers; i++) {
 		const struct cfg_member *cm = &s->cfg.members[i];
