@@ -121,9 +121,24 @@ static void parse_one(struct mcd_lcore *lc, struct mcd_slot *s)
 	s->verdict = MCD_V_WORK;
 }
 
+static bool gkey_eq(const struct mcd_gkey *a, const struct mcd_gkey *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+
+	RTE_BUILD_BUG_ON(sizeof(*a) != 3 * sizeof(u64));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]));
+}
+
 /*
  * One bulk lookup over the slots still unresolved. wildcard: look up the
  * group's port-0 entry (UDP only; ESP keys have port 0 already).
+ *
+ * A burst mostly holds runs of one flow (a NIC's RSS queue, an encoder's
+ * datagrams back to back): a packet whose key equals the previous distinct
+ * key shares its lookup, so such a burst costs one hash probe, not 32. The
+ * cache lives for this burst only: its group pointers come from this
+ * burst's lookup, so they are as safe as the hash's own answers until the
+ * worker's next quiescent state (docs: "Changes under traffic").
  */
 static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 {
@@ -131,8 +146,9 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 	const void *kp[MCD_BURST];
 	void *data[MCD_BURST];
 	struct mcd_slot *who[MCD_BURST];
+	u8 which[MCD_BURST];
 	u64 hits = 0;
-	u32 k = 0;
+	u32 k = 0, u = 0;
 
 	for (u32 i = 0; i < n; i++) {
 		struct mcd_slot *s = cand[i];
@@ -143,16 +159,28 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 			continue;
 		if (f->proto != MC_IPPROTO_UDP && f->proto != MC_IPPROTO_ESP)
 			continue;
-		mcd_gkey_fill(&keys[k], (u8)f->family, f->daddr, f->proto, dir,
+		mcd_gkey_fill(&keys[u], (u8)f->family, f->daddr, f->proto, dir,
 			      wildcard ? 0 : port);
-		kp[k] = &keys[k];
+		if (!u || !gkey_eq(&keys[u], &keys[u - 1])) {
+			kp[u] = &keys[u];
+			u++;
+		}
+		which[k] = (u8)(u - 1);
 		who[k++] = s;
 	}
-	if (!k || rte_hash_lookup_bulk_data(mcd_tab.hash, kp, k, &hits, data) <= 0)
+	if (!u)
 		return;
+	if (u == 1) {
+		if (rte_hash_lookup_data(mcd_tab.hash, kp[0], &data[0]) < 0)
+			return;
+		hits = 1;
+	} else if (rte_hash_lookup_bulk_data(mcd_tab.hash, kp, u, &hits,
+					     data) <= 0) {
+		return;
+	}
 	for (u32 i = 0; i < k; i++)
-		if (hits & (1ULL << i))
-			who[i]->g = data[i];
+		if (hits & (1ULL << which[i]))
+			who[i]->g = data[which[i]];
 }
 
 /* The group matched; find the SA and make the packet the core's. */
