@@ -140,6 +140,22 @@ static bool esp_room(const struct mc_pkt *pkt, u32 front, u32 keep, u32 back)
  * inner source and group so multicast routing works on ciphertext; DSCP and
  * ECN (RFC 6040 normal mode), DF, ID and TTL are copied too.
  */
+/*
+ * The outer header's checksum, summed from the values it is made of rather
+ * than read back: loads over the bytes and halves just stored would wait
+ * for those stores to reach the cache (no store forwarding across them).
+ */
+static u16 esp_outer_ipv4_csum(const u8 *in, u32 tot)
+{
+	u32 sum = (0x45u << 8 | in[1]) + tot + mc_get_be16(in + 4) +
+		  (mc_get_be16(in + 6) & IPV4_DF) +
+		  ((u32)in[8] << 8 | MC_IPPROTO_ESP) +
+		  mc_get_be16(in + 12) + mc_get_be16(in + 14) +
+		  mc_get_be16(in + 16) + mc_get_be16(in + 18);
+
+	return mc_csum_fold(sum);
+}
+
 static void esp_outer_ipv4(u8 *ip, const u8 *in, u32 tot)
 {
 	ip[0] = 0x45;
@@ -150,7 +166,7 @@ static void esp_outer_ipv4(u8 *ip, const u8 *in, u32 tot)
 	ip[8] = in[8];
 	ip[9] = MC_IPPROTO_ESP;
 	memcpy(ip + 12, in + 12, 8);
-	mc_ipv4_csum_update(ip);
+	mc_put_be16(ip + 10, esp_outer_ipv4_csum(in, tot));
 }
 
 static void esp_outer_ipv6(u8 *ip, const u8 *in, u32 tot)
@@ -234,6 +250,19 @@ static int esp_encap_transport(const struct mc_esp_sa *sa, u64 seq,
 	return 0;
 }
 
+int mc_esp_encap_flow(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
+		      const struct mc_flow *f, struct mc_job *job)
+{
+	if (!esp_sa_ok(sa))
+		return MCSEC_STAT_A_OUT_PKTS_NO_SA;
+	/* 0 is never sent, and is what a spent counter wraps to. */
+	if (!seq || (!sa->esn && seq > 0xffffffffu))
+		return MCSEC_STAT_A_OUT_PKTS_SEQ_EXHAUSTED;
+	if (sa->format == MCSEC_FORMAT_ESP_TUNNEL)
+		return esp_encap_tunnel(sa, seq, pkt, f, job);
+	return esp_encap_transport(sa, seq, pkt, f, job);
+}
+
 int mc_esp_encap(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
 		 struct mc_job *job)
 {
@@ -242,25 +271,53 @@ int mc_esp_encap(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
 
 	if (!esp_sa_ok(sa))
 		return MCSEC_STAT_A_OUT_PKTS_NO_SA;
-	/* 0 is never sent, and is what a spent counter wraps to. */
 	if (!seq || (!sa->esn && seq > 0xffffffffu))
 		return MCSEC_STAT_A_OUT_PKTS_SEQ_EXHAUSTED;
 	err = mc_flow_parse(pkt->data, pkt->len, &f);
 	if (err)
 		return err == MCSEC_STAT_A_OUT_PKTS_UNSUPPORTED ? err :
 			MCSEC_STAT_A_IN_PKTS_MALFORMED;
-	if (sa->format == MCSEC_FORMAT_ESP_TUNNEL)
-		return esp_encap_tunnel(sa, seq, pkt, &f, job);
-	return esp_encap_transport(sa, seq, pkt, &f, job);
+	return mc_esp_encap_flow(sa, seq, pkt, &f, job);
+}
+
+int mc_esp_decap_prepare_flow(const struct mc_esp_sa *sa,
+			      const struct mc_pkt *pkt,
+			      const struct mc_flow *f, struct mc_job *job,
+			      struct mc_esp_rx *rx)
+{
+	u32 clen;
+	u64 seq;
+	u8 *esp;
+	int err;
+
+	if (!esp_sa_ok(sa))
+		return MCSEC_STAT_A_IN_PKTS_NO_SA;
+	if (f->proto != MC_IPPROTO_ESP)
+		return MCSEC_STAT_A_IN_PKTS_MALFORMED;
+	if (f->spi != sa->spi)
+		return MCSEC_STAT_A_IN_PKTS_NO_SA;
+	if (f->payload_len < ESP_OVERHEAD + ESP_TRAILER_LEN)
+		return MCSEC_STAT_A_IN_PKTS_TRUNCATED;
+	/* RFC 4303 2.4: pad length and next header end on a 4-byte boundary. */
+	clen = f->payload_len - ESP_OVERHEAD;
+	if (clen % ESP_ALIGN)
+		return MCSEC_STAT_A_IN_PKTS_MALFORMED;
+	esp = pkt->data + f->payload_off;
+	seq = mc_replay_infer(&sa->replay, mc_get_be32(esp + ESP_SEQ_OFF),
+			      sa->esn);
+	err = mc_replay_check(&sa->replay, seq);
+	if (err)
+		return err;
+	esp_fill_job(sa, job, esp, clen, seq, MC_OP_AEAD_DECRYPT);
+	rx->seq = seq;
+	rx->esp_off = f->payload_off;
+	return 0;
 }
 
 int mc_esp_decap_prepare(const struct mc_esp_sa *sa, const struct mc_pkt *pkt,
 			 struct mc_job *job, struct mc_esp_rx *rx)
 {
 	struct mc_flow f;
-	u32 clen;
-	u64 seq;
-	u8 *esp;
 	int err;
 
 	if (!esp_sa_ok(sa))
@@ -269,26 +326,7 @@ int mc_esp_decap_prepare(const struct mc_esp_sa *sa, const struct mc_pkt *pkt,
 	if (err)
 		return err == MCSEC_STAT_A_IN_PKTS_TRUNCATED ? err :
 			MCSEC_STAT_A_IN_PKTS_MALFORMED;
-	if (f.proto != MC_IPPROTO_ESP)
-		return MCSEC_STAT_A_IN_PKTS_MALFORMED;
-	if (f.spi != sa->spi)
-		return MCSEC_STAT_A_IN_PKTS_NO_SA;
-	if (f.payload_len < ESP_OVERHEAD + ESP_TRAILER_LEN)
-		return MCSEC_STAT_A_IN_PKTS_TRUNCATED;
-	/* RFC 4303 2.4: pad length and next header end on a 4-byte boundary. */
-	clen = f.payload_len - ESP_OVERHEAD;
-	if (clen % ESP_ALIGN)
-		return MCSEC_STAT_A_IN_PKTS_MALFORMED;
-	esp = pkt->data + f.payload_off;
-	seq = mc_replay_infer(&sa->replay, mc_get_be32(esp + ESP_SEQ_OFF),
-			      sa->esn);
-	err = mc_replay_check(&sa->replay, seq);
-	if (err)
-		return err;
-	esp_fill_job(sa, job, esp, clen, seq, MC_OP_AEAD_DECRYPT);
-	rx->seq = seq;
-	rx->esp_off = f.payload_off;
-	return 0;
+	return mc_esp_decap_prepare_flow(sa, pkt, &f, job, rx);
 }
 
 /* The IP length the header at ip claims (validated by decap_prepare). */

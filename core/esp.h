@@ -56,6 +56,14 @@ int mc_esp_encap(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
 		 struct mc_job *job);
 
 /*
+ * The same for a caller that already parsed pkt: f is what mc_flow_parse()
+ * returned 0 for on these bytes (pkt->data, any length from f->ip_len on),
+ * unchanged since. Saves parsing the packet a second time.
+ */
+int mc_esp_encap_flow(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
+		      const struct mc_flow *f, struct mc_job *job);
+
+/*
  * Decapsulation, step one: pkt holds an IP packet carrying ESP for this SA.
  * Checks the headers and the replay window (without updating it) and fills
  * *job and *rx. Returns 0 or a reason (IN_PKTS_TRUNCATED, _MALFORMED,
@@ -63,6 +71,12 @@ int mc_esp_encap(const struct mc_esp_sa *sa, u64 seq, struct mc_pkt *pkt,
  */
 int mc_esp_decap_prepare(const struct mc_esp_sa *sa, const struct mc_pkt *pkt,
 			 struct mc_job *job, struct mc_esp_rx *rx);
+
+/* The same with the caller's parse of pkt (as for mc_esp_encap_flow). */
+int mc_esp_decap_prepare_flow(const struct mc_esp_sa *sa,
+			      const struct mc_pkt *pkt,
+			      const struct mc_flow *f, struct mc_job *job,
+			      struct mc_esp_rx *rx);
 
 /*
  * Step two, after the backend ran the job: checks its status, updates the

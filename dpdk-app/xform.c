@@ -59,7 +59,9 @@ static void esp_enc_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 	RTE_SET_USED(g);
 	for (u32 i = 0; i < n; i++) {
 		u64 seq = i < got ? base + i : 0;
-		int r = mc_esp_encap(&sa->esp, seq, &s[i]->pkt, next_job(lc, s[i]));
+		/* classify parsed it: the core need not parse it again. */
+		int r = mc_esp_encap_flow(&sa->esp, seq, &s[i]->pkt, &s[i]->flow,
+					  next_job(lc, s[i]));
 
 		if (unlikely(r)) {
 			mcd_slot_drop(lc, s[i], r);
@@ -104,7 +106,8 @@ static u32 esp_dec_anchor(struct mcd_lcore *lc, struct mcd_group *g,
 
 		if (s[i]->verdict != MCD_V_WORK)
 			continue;
-		r = mc_esp_decap_prepare(&sa->esp, &s[i]->pkt, &job, &s[i]->rx);
+		r = mc_esp_decap_prepare_flow(&sa->esp, &s[i]->pkt, &s[i]->flow,
+					      &job, &s[i]->rx);
 		if (!r) {
 			mc_crypto_run(lc->c, &job, 1);
 			rte_spinlock_lock(&sa->lock);
@@ -133,8 +136,9 @@ static void esp_dec_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 	for (u32 i = 0; i < n; i++)
 		s[i]->done = false;
 	for (u32 i = esp_dec_anchor(lc, g, sa, s, n); i < n; i++) {
-		int r = mc_esp_decap_prepare(&sa->esp, &s[i]->pkt,
-					     next_job(lc, s[i]), &s[i]->rx);
+		int r = mc_esp_decap_prepare_flow(&sa->esp, &s[i]->pkt,
+						  &s[i]->flow,
+						  next_job(lc, s[i]), &s[i]->rx);
 
 		if (unlikely(r)) {
 			mcd_slot_drop(lc, s[i], r);
