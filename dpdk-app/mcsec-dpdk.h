@@ -425,6 +425,13 @@ void mcd_cdev_session_free(void *sess);
  * session, the lcore's engine the rest. Returns the jobs in MC_JOB_ERROR. */
 u32 mcd_cdev_run(struct mcd_lcore *lc, struct mcd_slot **order, u32 n);
 
+/* ---- csum.c -------------------------------------------------------------- */
+
+/* mc_csum_add() with the bulk in AVX2 when the CPU has it: same result. */
+u32 mcd_csum_add(u32 sum, const u8 *p, u32 len);
+/* mc_udp_csum_update() on top of mcd_csum_add(). */
+void mcd_udp_csum_update(u8 *pkt, const struct mc_flow *f);
+
 /* ---- xform.c: the operations a group chooses once --------------------- */
 
 extern const struct mcd_group_ops mcd_ops_esp_encrypt, mcd_ops_esp_decrypt,

@@ -309,7 +309,7 @@ static void ts_finish(struct mcd_lcore *lc, struct mcd_group *g,
 		all.octets += s[i]->in_len;
 		one.octets += s[i]->in_len;
 		if (!s[i]->udp_csum_zero)
-			mc_udp_csum_update(s[i]->pkt.data, &s[i]->flow);
+			mcd_udp_csum_update(s[i]->pkt.data, &s[i]->flow);
 	}
 	if (cur)
 		ts_count(lc->sa_stats, cur->row, scr, &one);

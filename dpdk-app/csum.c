@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The UDP checksum of a whole datagram, for the TS operations: after
+ * scrambling or descrambling seven TS packets, the datagram's checksum is
+ * recomputed over its 1,300-odd bytes, which cost as much as the rest of
+ * the per-datagram work together with the core's portable sum.
+ *
+ * The core (shared with mcsec.ko, freestanding, no SIMD) keeps its own
+ * mc_csum_add(); here the bulk of the datagram is summed with AVX2 when the
+ * CPU has it (chosen once at start; DPDK builds for an older baseline), and
+ * the rest, the pseudo-header and the final fold are the core's, so the
+ * result is bit for bit the core's (dpdk-app/tests/test_csum.c checks it).
+ */
+#include <stdbool.h>
+
+#include <immintrin.h>
+
+#include "mcsec-dpdk.h"
+
+#define UDP_HLEN	8
+#define BULK		64	/* bytes per AVX2 iteration */
+
+static bool have_avx2;
+
+/* Once, before main(): the workers only read the answer. */
+__attribute__((constructor))
+static void csum_init(void)
+{
+	__builtin_cpu_init();
+	have_avx2 = __builtin_cpu_supports("avx2");
+}
+
+/*
+ * The one's complement sum of p[0..len), len a multiple of 64, in the CPU's
+ * byte order, folded to 16 bits. Each 16-bit word is zero-extended into a
+ * 32-bit lane (mask and shift), each lane takes at most two words per 128
+ * bytes: no lane can overflow below 2^31 bytes, far above a datagram.
+ */
+__attribute__((target("avx2")))
+static u32 sum_avx2(const u8 *p, u32 len)
+{
+	const __m256i lo16 = _mm256_set1_epi32(0xffff);
+	const __m256i lo32 = _mm256_set1_epi64x(0xffffffff);
+	__m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+	__m128i x;
+	u32 i = 0;
+	u64 s;
+
+	/* Four independent chains: the adds, not the loads, are the limit. */
+	for (; i + 2 * BULK <= len; i += 2 * BULK) {
+		__m256i v = _mm256_loadu_si256((const void *)(p + i));
+		__m256i w = _mm256_loadu_si256((const void *)(p + i + 32));
+		__m256i y = _mm256_loadu_si256((const void *)(p + i + 64));
+		__m256i z = _mm256_loadu_si256((const void *)(p + i + 96));
+
+		a = _mm256_add_epi32(a, _mm256_and_si256(v, lo16));
+		b = _mm256_add_epi32(b, _mm256_srli_epi32(v, 16));
+		c = _mm256_add_epi32(c, _mm256_and_si256(w, lo16));
+		d = _mm256_add_epi32(d, _mm256_srli_epi32(w, 16));
+		a = _mm256_add_epi32(a, _mm256_and_si256(y, lo16));
+		b = _mm256_add_epi32(b, _mm256_srli_epi32(y, 16));
+		c = _mm256_add_epi32(c, _mm256_and_si256(z, lo16));
+		d = _mm256_add_epi32(d, _mm256_srli_epi32(z, 16));
+	}
+	if (i < len) {
+		__m256i v = _mm256_loadu_si256((const void *)(p + i));
+		__m256i w = _mm256_loadu_si256((const void *)(p + i + 32));
+
+		a = _mm256_add_epi32(a, _mm256_and_si256(v, lo16));
+		b = _mm256_add_epi32(b, _mm256_srli_epi32(v, 16));
+		c = _mm256_add_epi32(c, _mm256_and_si256(w, lo16));
+		d = _mm256_add_epi32(d, _mm256_srli_epi32(w, 16));
+	}
+	/* Thirty-two 32-bit lanes, each below 2^31: widen to 64 bits, add. */
+	a = _mm256_add_epi64(_mm256_add_epi64(_mm256_and_si256(a, lo32),
+					      _mm256_srli_epi64(a, 32)),
+			     _mm256_add_epi64(_mm256_and_si256(b, lo32),
+					      _mm256_srli_epi64(b, 32)));
+	c = _mm256_add_epi64(_mm256_add_epi64(_mm256_and_si256(c, lo32),
+					      _mm256_srli_epi64(c, 32)),
+			     _mm256_add_epi64(_mm256_and_si256(d, lo32),
+					      _mm256_srli_epi64(d, 32)));
+	a = _mm256_add_epi64(a, c);
+	x = _mm_add_epi64(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+	s = (u64)_mm_cvtsi128_si64(x) + (u64)_mm_extract_epi64(x, 1);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (u32)s;
+}
+
+u32 mcd_csum_add(u32 sum, const u8 *p, u32 len)
+{
+	u32 bulk = len & ~(u32)(BULK - 1);
+
+	if (!have_avx2 || bulk < 4 * BULK)
+		return mc_csum_add(sum, p, len);
+	{
+		u32 s = sum_avx2(p, bulk);
+		u64 acc;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* RFC 1071 2(B): the native sum, bytes swapped, is the
+		 * big-endian one. */
+		s = (s >> 8 | s << 8) & 0xffff;
+#endif
+		acc = (u64)sum + s;
+		sum = (u32)((acc & 0xffffffffu) + (acc >> 32));
+	}
+	return mc_csum_add(sum, p + bulk, len - bulk);
+}
+
+/* mc_udp_csum_update() with the bulk summed by mcd_csum_add(). */
+void mcd_udp_csum_update(u8 *pkt, const struct mc_flow *f)
+{
+	u8 *uh = pkt + f->payload_off - UDP_HLEN;
+	u32 ulen = f->payload_len + UDP_HLEN;
+	u32 alen = f->family == MC_AF_INET ? 4 : 16;
+	u32 sum;
+	u16 csum;
+
+	sum = mc_csum_add(MC_IPPROTO_UDP + ulen, f->saddr, alen);
+	sum = mc_csum_add(sum, f->daddr, alen);
+	/*
+	 * The header from its parse, not from memory: loads over the checksum
+	 * field just zeroed would wait for that store to reach the cache.
+	 */
+	sum += (u32)f->sport + f->dport + ulen;
+	csum = mc_csum_fold(mcd_csum_add(sum, uh + UDP_HLEN, ulen - UDP_HLEN));
+	/* 0 means "no checksum" on the wire (and is forbidden for IPv6). */
+	mc_put_be16(uh + 6, csum ? csum : 0xffff);
+}
