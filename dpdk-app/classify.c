@@ -260,7 +260,6 @@ void mcd_classify(struct mcd_lcore *lc, struct mcd_slot *s, u32 n, u8 role)
 void mcd_mbuf_sync(struct mcd_slot *s)
 {
 	struct rte_mbuf *m = s->m;
-	u8 *old = rte_pktmbuf_mtod(m, u8 *);
 	u8 *frame = s->pkt.data - s->l2_len;
 	u32 want = s->l2_len + s->pkt.len;
 
@@ -271,14 +270,15 @@ void mcd_mbuf_sync(struct mcd_slot *s)
 		memcpy(frame, s->l2, s->l2_len);
 	mc_put_be16(frame + s->l2_len - 2,
 		    s->pkt.data[0] >> 4 == 4 ? ETH_P_IPV4 : ETH_P_IPV6);
-	if (frame < old)
-		rte_pktmbuf_prepend(m, (u16)(old - frame));
-	else if (frame > old)
-		rte_pktmbuf_adj(m, (u16)(frame - old));
-	if (want > m->pkt_len)
-		rte_pktmbuf_append(m, (u16)(want - m->pkt_len));
-	else if (want < m->pkt_len)
-		rte_pktmbuf_trim(m, (u16)(m->pkt_len - want));
+	/*
+	 * The fields themselves, not rte_pktmbuf_prepend/adj/append/trim and
+	 * their checks: the mbuf is one segment (classify made it so) and the
+	 * core kept the packet inside the headroom and tailroom it was given,
+	 * which resolve() measured from this mbuf's buffer.
+	 */
+	m->data_off = (u16)(frame - (u8 *)m->buf_addr);
+	m->data_len = (u16)want;
+	m->pkt_len = want;
 	m->ol_flags = 0;
 	m->packet_type = 0;
 }
