@@ -69,19 +69,23 @@ def epochs_of(work, group):
 
 def expected_keys(work, group, t_first, t_last):
     """The keys the head-end sent with between two instants, in order: the
-    one current at t_first, then each switch its mcsecd made before t_last."""
+    one current at t_first, then each switch its mcsecd made before t_last.
+    The current one is the head-end's last switch before t_first or, if it
+    made none yet, the key server's (the key it synced the head-end with)."""
     cur, switches = None, []
+    for t, text in log_lines(work + "/server.log"):
+        m = re.match(r"group %s: (?:first key, |\d+ senders? told to switch to )epoch (\d+)"
+                     % group, text)
+        if m and t <= t_first:
+            cur = int(m.group(1))
     for t, text in log_lines(work + "/headend.log"):
-        m = re.match(r"group %s: (?:key epoch (\d+) installed|sending with key epoch (\d+))" % group, text)
+        m = re.match(r"group %s: sending with key epoch (\d+)" % group, text)
         if not m:
             continue
-        if m.group(1) and cur is None:
-            cur = int(m.group(1))      # the first key, active from the sync on
-        elif m.group(2):
-            if t <= t_first:
-                cur = int(m.group(2))
-            elif t < t_last:
-                switches.append(int(m.group(2)))
+        if t <= t_first:
+            cur = int(m.group(1))
+        elif t < t_last:
+            switches.append(int(m.group(1)))
     return [cur] + switches
 
 
