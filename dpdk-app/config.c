@@ -6,6 +6,8 @@
  *   group ADDR[:PORT] encrypt|decrypt FORMAT [rtp] [required]
  *         [source ADDR] [pids LIST] [parity even|odd]
  *   sa spi N [suite S] key-file F [seq N] [replay-window N] [no-esn] [active]
+ *      [soft-packets N] [hard-packets N] [soft-bytes N] [hard-bytes N]
+ *      [soft-seconds N] [hard-seconds N]   (lifetimes, ESP and TS SAs)
  *   sa parity even|odd key-file F
  *
  * FORMAT is esp-tunnel, esp-transport, ts-cissa or ts-idsa; S is
@@ -228,6 +230,26 @@ static bool do_group(struct cfg_ctx *c, char **t, int n)
 	return true;
 }
 
+
+/* soft-packets .. hard-seconds: the lifetime field it names, or NULL. */
+static u64 *lifetime_field(struct mcd_sa *sa, const char *a)
+{
+	static const char *const names[] = { "packets", "bytes", "seconds" };
+
+	for (int hard = 0; hard < 2; hard++) {
+		struct mcd_lifetime *l = hard ? &sa->hard : &sa->soft;
+		u64 *f[] = { &l->packets, &l->bytes, &l->seconds };
+		const char *pre = hard ? "hard-" : "soft-";
+
+		if (strncmp(a, pre, 5))
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(a + 5, names[k]))
+				return f[k];
+	}
+	return NULL;
+}
+
 static bool do_sa(struct cfg_ctx *c, char **t, int n)
 {
 	struct mcd_group *g = c->g;
@@ -237,7 +259,7 @@ static bool do_sa(struct cfg_ctx *c, char **t, int n)
 	const char *keyfile = NULL;
 	char path[PATH_MAX];
 	bool esp, ok;
-	u64 v;
+	u64 v, *lt;
 
 	if (!g)
 		return fail(c, "an sa line needs a group line above it");
@@ -286,11 +308,19 @@ static bool do_sa(struct cfg_ctx *c, char **t, int n)
 			sa.flags &= ~(u32)MCSEC_SA_F_ESN;
 		} else if (!strcmp(a, "active") && esp) {
 			sa.flags |= MCSEC_SA_F_ACTIVE;
+		} else if ((lt = lifetime_field(&sa, a))) {
+			if (!parse_num(val, UINT64_MAX, lt) || !*lt)
+				return fail(c, "%s: a number >= 1", a);
+			i++;
 		} else {
 			return fail(c, "sa option %s does not apply to a %s %s group",
 				    a, mcd_dir_name(g->dir), mcd_format_name(g->format));
 		}
 	}
+	if ((sa.soft.packets && sa.hard.packets && sa.soft.packets >= sa.hard.packets) ||
+	    (sa.soft.bytes && sa.hard.bytes && sa.soft.bytes >= sa.hard.bytes) ||
+	    (sa.soft.seconds && sa.hard.seconds && sa.soft.seconds >= sa.hard.seconds))
+		return fail(c, "soft lifetime not below the hard one");
 	if (esp && !sa.spi)
 		return fail(c, "an ESP sa needs spi");
 	if (!esp && !sa.parity)

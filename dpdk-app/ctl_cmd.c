@@ -9,7 +9,6 @@
  *   - its group hash holds one group per (address, UDP port, direction),
  *     and one ESP decrypt group per address (their SAs are told apart by
  *     SPI), whatever the source;
- *   - TS key lifetimes are counted in seconds only;
  * Only the main lcore runs this, so requests never race each other; the
  * workers see changes through the RCU protocol of sa.c.
  */
@@ -621,7 +620,7 @@ static bool soft_ok(u64 soft, u64 hard)
 	return !soft || !hard || soft < hard;
 }
 
-static int parse_lifetimes(const struct mcd_group *g, tb_t *tb,
+static int parse_lifetimes(tb_t *tb,
 			   struct mcd_sa *sa, struct mcd_extack *ex)
 {
 	struct mcd_lifetime *s = &sa->soft, *h = &sa->hard;
@@ -633,14 +632,6 @@ static int parse_lifetimes(const struct mcd_group *g, tb_t *tb,
 		MCD_SET_MSG_ATTR(ex, tb[MCSEC_SA_A_LIFETIME_SOFT],
 				 "soft lifetime not below the hard one");
 		return -EINVAL;
-	}
-	if (!mcd_format_is_esp(g->format) &&
-	    (s->packets || s->bytes || h->packets || h->bytes)) {
-		MCD_SET_MSG_ATTR(ex, tb[s->packets || s->bytes ?
-					MCSEC_SA_A_LIFETIME_SOFT :
-					MCSEC_SA_A_LIFETIME_HARD],
-				 "the appliance counts TS key lifetimes in seconds only");
-		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -759,7 +750,7 @@ static int sa_cfg(const struct mcd_group *g, const struct nlattr *nest,
 	if (!err)
 		err = parse_key(nest, tb, sa, km, ex);
 	if (!err)
-		err = parse_lifetimes(g, tb, sa, ex);
+		err = parse_lifetimes(tb, sa, ex);
 	return err;
 }
 

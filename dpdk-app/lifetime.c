@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * SA lifetimes and sequence exhaustion, checked by the main lcore a few
- * times a second (the workers only count: mcd_sa_account, once per SA per
- * burst). As in mcsec.ko: a soft limit sends MCSEC_EVENT_SOFT_EXPIRE once
+ * SA lifetimes and sequence exhaustion: events and removal, by the main
+ * lcore ten times a second. The limits themselves are enforced by the
+ * workers, exactly (xform.c's sa_take, as mcsec.ko's mcsec_sa_account):
+ * packets and bytes are counted against the SA before they use it, the
+ * packet that reaches a hard limit is the last one, and from then on (or
+ * from the hard time, by the TSC) the SA is spent (hard_hit) and takes no
+ * packet. As in mcsec.ko: a soft limit sends MCSEC_EVENT_SOFT_EXPIRE once
  * (rekey now), a hard limit sends MCSEC_EVENT_HARD_EXPIRE and removes the
- * SA (an active sender's fails closed), and a sender whose sequence space
- * is spent sends MCSEC_EVENT_SEQ_EXHAUSTED once. Limits in packets and
- * bytes are seen at the next check, so an SA may carry up to a check
- * interval's traffic past its hard limit; the sequence space itself is
- * never overrun (xform.c reserves numbers atomically).
+ * SA (an active sender's fails closed), soft before hard when one burst
+ * crossed both, and a sender whose sequence space is spent sends
+ * MCSEC_EVENT_SEQ_EXHAUSTED once.
  */
 #include "ctl.h"
 
@@ -48,16 +50,23 @@ static bool check_sa(struct mcd_group *g, struct mcd_sa *sa, u64 now)
 		sa->events |= MCD_SA_EXHAUSTED_SENT;
 		mcd_ctl_event(g, sa, MCSEC_EVENT_SEQ_EXHAUSTED, 0);
 	}
-	limit = limit_reached(&sa->hard, sa, age);
-	if (limit) {
-		mcd_ctl_event(g, sa, MCSEC_EVENT_HARD_EXPIRE, limit);
-		mcd_sa_del(g, sa);
-		return true;
-	}
+	/* Soft before hard: a burst may cross both between two checks, and
+	 * a listener must still see the soft limit it asked for. */
 	limit = limit_reached(&sa->soft, sa, age);
 	if (limit && !(sa->events & MCD_SA_SOFT_SENT)) {
 		sa->events |= MCD_SA_SOFT_SENT;
 		mcd_ctl_event(g, sa, MCSEC_EVENT_SOFT_EXPIRE, limit);
+	}
+	limit = limit_reached(&sa->hard, sa, age);
+	/* A worker saw the hard time by the TSC before a whole second of
+	 * mcd_now() went by. */
+	if (!limit && __atomic_load_n(&sa->hard_hit, __ATOMIC_ACQUIRE))
+		limit = MCSEC_LIMIT_SECONDS;
+	if (limit) {
+		__atomic_store_n(&sa->hard_hit, 1, __ATOMIC_RELEASE);
+		mcd_ctl_event(g, sa, MCSEC_EVENT_HARD_EXPIRE, limit);
+		mcd_sa_del(g, sa);
+		return true;
 	}
 	return false;
 }

@@ -106,9 +106,15 @@ struct mcd_sa {
 	/* The sender's next sequence number: a burst reserves its block
 	 * with one atomic add, so lcores never share a number. */
 	u64 next_seq __rte_cache_aligned;
-	/* Packets and bytes the SA carried, for its lifetimes: added once
-	 * per burst (mcd_sa_account), read by the main lcore. */
+	/* Packets and bytes the SA carried, for its lifetimes: taken before
+	 * use, once per SA per burst (xform.c's sa_take, as mcsec.ko's
+	 * mcsec_sa_account per packet), read by the main lcore. */
 	u64 acct_pkts, acct_bytes;
+	/* Set by the lcore whose burst reached a hard limit (or its time):
+	 * no packet uses the SA after that; the main lcore then sends the
+	 * events and removes it. */
+	u8 hard_hit;
+	u64 hard_tsc;			/* TSC of the hard seconds limit, 0: none */
 	/* Serialises the replay window update (decap_finish) per SA. */
 	rte_spinlock_t lock __rte_cache_aligned;
 	struct mc_esp_sa esp;		/* ESP SAs */
@@ -250,13 +256,10 @@ const char *mcd_format_name(u8 format);
 const char *mcd_suite_name(u8 suite);
 const char *mcd_dir_name(u8 dir);
 
-/* A burst's packets on one SA, for its lifetimes (xform.c). */
-static inline void mcd_sa_account(struct mcd_sa *sa, u64 pkts, u64 bytes)
+/* Can the SA still be used (no hard limit reached)? Workers, per burst. */
+static inline bool mcd_sa_usable(struct mcd_sa *sa)
 {
-	if (!sa || !pkts)
-		return;
-	__atomic_fetch_add(&sa->acct_pkts, pkts, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&sa->acct_bytes, bytes, __ATOMIC_RELAXED);
+	return !__atomic_load_n(&sa->hard_hit, __ATOMIC_ACQUIRE);
 }
 
 /* ---- config.c ------------------------------------------------------------ */

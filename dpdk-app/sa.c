@@ -21,6 +21,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -298,6 +299,12 @@ int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
 	mcd_tab.sa_row_used[sa->row] = true;
 	sa->flags &= MCSEC_SA_F_ESN;
 	sa->added = mcd_now();
+	sa->hard_hit = 0;
+	sa->acct_pkts = sa->acct_bytes = 0;
+	/* The workers stop at the hard time themselves, to the TSC tick. */
+	sa->hard_tsc = sa->hard.seconds &&
+		       sa->hard.seconds < UINT64_MAX / 4 / rte_get_tsc_hz() ?
+		       rte_get_tsc_cycles() + sa->hard.seconds * rte_get_tsc_hz() : 0;
 	rte_spinlock_init(&sa->lock);
 	if (km->len < kl + (esp ? MC_SALT_LEN : 0u) ||
 	    !(sa->key = mc_key_new(mcd_tab.keyeng, sa->suite, km->bytes, kl))) {

@@ -44,6 +44,77 @@ static u32 reserve_seq(struct mcd_sa *sa, u32 n, u64 *base)
 	return (u32)take;
 }
 
+/*
+ * Lifetimes, exactly as mcsec.ko's mcsec_sa_account() per packet: the
+ * burst's n packets of len(i) bytes are counted against the SA before they
+ * use it, and only the first k that keep within its hard packet and byte
+ * limits may go (the one reaching a limit still goes, the SA is spent
+ * after it); a spent SA (or one past its hard time) takes none. One
+ * fetch-and-add per counter per burst, so lcores sharing an SA get
+ * disjoint ranges; what was not taken is given back. The main lcore sees
+ * the counts and the flag and sends soft, then hard events (lifetime.c).
+ */
+static u32 sa_take(struct mcd_sa *sa, struct mcd_slot **s, u32 n,
+		   u32 (*len)(const struct mcd_slot *))
+{
+	u64 total = 0, p0, b0, cum;
+	u32 k = n;
+
+	if (!sa || !mcd_sa_usable(sa))
+		return 0;
+	if (unlikely(sa->hard_tsc) && rte_get_tsc_cycles() >= sa->hard_tsc) {
+		__atomic_store_n(&sa->hard_hit, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	for (u32 i = 0; i < n; i++)
+		total += len(s[i]);
+	p0 = __atomic_fetch_add(&sa->acct_pkts, n, __ATOMIC_RELAXED);
+	b0 = __atomic_fetch_add(&sa->acct_bytes, total, __ATOMIC_RELAXED);
+	if (likely(!sa->hard.packets && !sa->hard.bytes))
+		return n;
+	if (sa->hard.packets)
+		k = p0 >= sa->hard.packets ? 0 :
+		    (u32)RTE_MIN((u64)n, sa->hard.packets - p0);
+	cum = b0;
+	for (u32 i = 0; i < k; i++) {
+		if (sa->hard.bytes && cum + len(s[i]) > sa->hard.bytes) {
+			k = i;
+			break;
+		}
+		cum += len(s[i]);
+	}
+	if (k < n) {
+		__atomic_fetch_sub(&sa->acct_pkts, n - k, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&sa->acct_bytes, b0 + total - cum,
+				   __ATOMIC_RELAXED);
+	}
+	if (k < n || (sa->hard.packets && p0 + k >= sa->hard.packets) ||
+	    (sa->hard.bytes && cum >= sa->hard.bytes))
+		__atomic_store_n(&sa->hard_hit, 1, __ATOMIC_RELEASE);
+	return k;
+}
+
+/* What each kind of packet counts against its SA's byte limits (as the
+ * kernel: the IP packet before ESP is added or removed; a TS datagram's
+ * UDP payload). */
+static u32 len_ip(const struct mcd_slot *s)
+{
+	return s->in_len;
+}
+
+static u32 len_udp_payload(const struct mcd_slot *s)
+{
+	return s->flow.payload_len;
+}
+
+/* Slots k..n of a run may not use the SA: dropped as mcsec.ko does. */
+static void drop_rest(struct mcd_lcore *lc, struct mcd_slot **s, u32 k, u32 n,
+		      int reason)
+{
+	for (u32 i = k; i < n; i++)
+		mcd_slot_drop(lc, s[i], reason);
+}
+
 static struct mc_job *next_job(struct mcd_lcore *lc, struct mcd_slot *s)
 {
 	s->job0 = lc->njobs;
@@ -54,9 +125,12 @@ static void esp_enc_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			    struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
 	u64 base;
-	u32 got = reserve_seq(sa, n, &base);
+	u32 got, ok = sa_take(sa, s, n, len_ip);
 
 	RTE_SET_USED(g);
+	drop_rest(lc, s, ok, n, MCSEC_STAT_A_OUT_PKTS_NO_SA);
+	n = ok;
+	got = reserve_seq(sa, n, &base);
 	for (u32 i = 0; i < n; i++) {
 		u64 seq = i < got ? base + i : 0;
 		/* classify parsed it: the core need not parse it again. */
@@ -83,7 +157,6 @@ static void esp_enc_finish(struct mcd_lcore *lc, struct mcd_group *g,
 		pkts++;
 		octets += s[i]->in_len;
 	}
-	mcd_sa_account(sa, pkts, octets);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_PKTS_PROTECTED, pkts);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_OUT_OCTETS_PROTECTED, octets);
 	mcd_count_sa(lc, sa, MCSEC_STAT_A_OUT_PKTS_PROTECTED, pkts);
@@ -120,7 +193,6 @@ static u32 esp_dec_anchor(struct mcd_lcore *lc, struct mcd_group *g,
 			continue;
 		}
 		s[i]->done = true;
-		mcd_sa_account(sa, 1, s[i]->pkt.len);
 		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, 1);
 		mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK,
 			  s[i]->pkt.len);
@@ -133,8 +205,12 @@ static u32 esp_dec_anchor(struct mcd_lcore *lc, struct mcd_group *g,
 static void esp_dec_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			    struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
+	u32 ok = sa_take(sa, s, n, len_ip);
+
 	for (u32 i = 0; i < n; i++)
 		s[i]->done = false;
+	drop_rest(lc, s, ok, n, MCSEC_STAT_A_IN_PKTS_NO_SA);
+	n = ok;
 	for (u32 i = esp_dec_anchor(lc, g, sa, s, n); i < n; i++) {
 		int r = mc_esp_decap_prepare_flow(&sa->esp, &s[i]->pkt,
 						  &s[i]->flow,
@@ -170,7 +246,6 @@ static void esp_dec_finish(struct mcd_lcore *lc, struct mcd_group *g,
 		octets += s[i]->pkt.len;
 	}
 	rte_spinlock_unlock(&sa->lock);
-	mcd_sa_account(sa, pkts, octets);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_PKTS_OK, pkts);
 	mcd_count(lc->stats, g->slot, MCSEC_STAT_A_IN_OCTETS_OK, octets);
 	mcd_count_sa(lc, sa, MCSEC_STAT_A_IN_PKTS_OK, pkts);
@@ -189,14 +264,18 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 	struct mcd_sa *ksa = __atomic_load_n(&g->parity_sa[parity == MCSEC_PARITY_ODD],
 					     __ATOMIC_ACQUIRE);
 	const void *key = ksa ? ksa->key : NULL;
+	u32 ok = sa_take(ksa, s, n, len_udp_payload);
 
 	RTE_SET_USED(sa);
+	/* The sender's SA is the datagram's (mcsec.ko's c->sa). */
+	for (u32 i = 0; i < n; i++)
+		s[i]->sa = ksa;
+	drop_rest(lc, s, ok, n, MCSEC_STAT_A_OUT_PKTS_NO_SA);
+	n = ok;
 	for (u32 i = 0; i < n; i++) {
 		u32 nj = 0;
 		int r;
 
-		/* The sender's SA is the datagram's (mcsec.ko's c->sa). */
-		s[i]->sa = ksa;
 		r = mc_ts_scramble(&g->ts, ts_payload(s[i]), s[i]->flow.payload_len,
 				   parity, key, next_job(lc, s[i]), &nj,
 				   &s[i]->tally);
@@ -209,37 +288,70 @@ static void ts_scr_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 	}
 }
 
-/*
- * The SA a descrambled datagram counts against: the control word its TS
- * packets used when it used one only, else none (as mcsec.ko).
- */
-static struct mcd_sa *ts_used_sa(struct mcd_lcore *lc, struct mcd_slot *s,
-				 u32 nj, struct mcd_sa *even, struct mcd_sa *odd,
-				 const void *const keys[2])
+/* Which control words a descrambled datagram's TS packets used. */
+static u8 ts_used(struct mcd_lcore *lc, const struct mcd_slot *s, u32 nj,
+		  const void *const keys[2])
 {
-	bool used[2] = { false, false };
 	const struct mc_job *j = &lc->jobs[s->job0];
+	u8 used = 0;
 
 	for (u32 k = 0; k < nj; k++) {
-		used[0] |= keys[0] && j[k].key == keys[0];
-		used[1] |= keys[1] && j[k].key == keys[1];
+		used |= keys[0] && j[k].key == keys[0] ? 1 : 0;
+		used |= keys[1] && j[k].key == keys[1] ? 2 : 0;
 	}
-	return used[0] == used[1] ? NULL : used[0] ? even : odd;
+	return used;
+}
+
+/*
+ * Descrambling counts against the lifetimes of the control words it used,
+ * as in mcsec.ko: a datagram and its UDP payload against each parity one
+ * of its TS packets needed, in one sa_take per parity for the run; one a
+ * word refuses is dropped (no SA). The datagram counts in an SA's own
+ * counters when it used that word only.
+ */
+static void ts_des_account(struct mcd_lcore *lc, struct mcd_sa *const sas[2],
+			   struct mcd_slot **s, const u8 *used, u32 n)
+{
+	struct mcd_slot *who[MCD_BURST];
+
+	for (u32 p = 0; p < 2; p++) {
+		u32 m = 0, k;
+
+		for (u32 i = 0; i < n; i++)
+			if (s[i]->verdict == MCD_V_WORK && used[i] & (1u << p))
+				who[m++] = s[i];
+		if (!m)
+			continue;
+		k = sa_take(sas[p], who, m, len_udp_payload);
+		drop_rest(lc, who, k, m, MCSEC_STAT_A_IN_PKTS_NO_SA);
+	}
+	for (u32 i = 0; i < n; i++)
+		if (s[i]->verdict == MCD_V_WORK)
+			s[i]->sa = used[i] == 1 ? sas[0] : used[i] == 2 ? sas[1] : NULL;
 }
 
 static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			   struct mcd_sa *sa, struct mcd_slot **s, u32 n)
 {
-	/* Loaded once each: the control side may swap them (RCU). */
+	/* Loaded once each: the control side may swap them (RCU). A spent
+	 * word is no key (its packets: no SA), as in mcsec.ko. */
 	struct mcd_sa *even = __atomic_load_n(&g->parity_sa[0], __ATOMIC_ACQUIRE);
 	struct mcd_sa *odd = __atomic_load_n(&g->parity_sa[1], __ATOMIC_ACQUIRE);
-	const void *keys[2] = { even ? even->key : NULL, odd ? odd->key : NULL };
+	struct mcd_sa *const sas[2] = {
+		even && mcd_sa_usable(even) ? even : NULL,
+		odd && mcd_sa_usable(odd) ? odd : NULL,
+	};
+	const void *keys[2] = { sas[0] ? sas[0]->key : NULL,
+				sas[1] ? sas[1]->key : NULL };
+	u8 used[MCD_BURST];
 
 	RTE_SET_USED(sa);
 	for (u32 i = 0; i < n; i++) {
 		u32 nj = 0;
 		int r;
 
+		used[i] = 0;
+		s[i]->sa = NULL;
 		r = mc_ts_descramble(&g->ts, ts_payload(s[i]),
 				     s[i]->flow.payload_len, keys,
 				     next_job(lc, s[i]), &nj, &s[i]->tally);
@@ -247,10 +359,11 @@ static void ts_des_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 			mcd_slot_drop(lc, s[i], r);
 			continue;
 		}
-		s[i]->sa = ts_used_sa(lc, s[i], nj, even, odd, keys);
+		used[i] = ts_used(lc, s[i], nj, keys);
 		s[i]->njobs = nj;
 		lc->njobs += nj;
 	}
+	ts_des_account(lc, sas, s, used, n);
 }
 
 /* A run's TS counters: t[0..6) the TS_PKTS_* tallies, datagrams, octets. */

@@ -155,10 +155,14 @@ def mcsecctl_forms(m):
                 "add", "239.1.1.1", "port", "5000", "spi", "0x1000", "suite",
                 "aes128-gcm", "key-file", m.key("239.1.1.1_5000_encrypt_0x00001000.key")),
        "sa add of an existing SPI: extack", m.diag())
-    ok(m.expect(1, "the appliance counts TS key lifetimes in seconds only", "sa",
-                "add", "239.3.3.3", "port", "7000", "parity", "even", "lifetime",
-                "packets", "10", "key-file", m.key("239.3.3.3_7000_decrypt_even.key")),
-       "TS lifetime in packets: refused, the appliance says why", m.diag())
+    ok(m("sa", "add", "239.3.3.3", "port", "7000", "parity", "even", "lifetime", "soft",
+         "packets", "10", "hard", "bytes", "18800", "key-file",
+         m.key("239.3.3.3_7000_decrypt_even.key")) and
+       [(s["lifetime-soft"]["packets"], s["lifetime-hard"]["bytes"])
+        for s in m.json("sa", "show", "239.3.3.3", "port", "7000") if s["parity"] == "even"] ==
+       [(10, 18800)] and m("sa", "del", "239.3.3.3", "port", "7000", "parity", "even"),
+       "TS lifetimes in packets and bytes: taken and shown (as mcsec.ko), then deleted",
+       m.diag())
     ok(m("sa", "set", "239.1.1.1", "port", "5000", "spi", "0x1001", "active"),
        "sa set active: the sender's SA", m.diag())
     ok(m("group", "set", "239.2.2.2", "port", "1234", "parity", "odd"),
