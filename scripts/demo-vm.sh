@@ -23,7 +23,8 @@
 # from mkca.sh, made by demo.sh) and goes into mcsec.ko through libmcsec;
 # none is on a command line, in a log or printed (checked at the end).
 #
-#   demo-vm.sh WORK   (WORK: the folder demo.sh prepared, writable here)
+#   demo-vm.sh WORK [GAP REKEY MIN_ROTATIONS]   (WORK: the folder demo.sh
+#                                               prepared, writable here)
 #
 # WORK holds, from demo.sh: ch1.pay, ch2.pay (the datagrams, hex per line)
 # and ca/ (the test CA, the key server's and the members' certificates).
@@ -42,9 +43,10 @@ PATH=$top/build/userspace-ctl/mcsecctl:$PATH
 MCSECD=$top/build/userspace-ctl/mcsecd/mcsecd
 T=$LIB_TMP
 G1=239.1.1.1 G2=239.1.1.2 PORT=5000
-GAP=${DEMO_GAP:-0.04}		# seconds between datagrams, per channel
-REKEY=${DEMO_REKEY:-3}		# TS crypto period and ESP key lifetime, seconds
-MIN_ROT=${DEMO_MIN_ROTATIONS:-5}	# rotations per channel while it streams
+# (from demo.sh: the guest does not inherit the host's environment)
+GAP=${2:-0.04}		# seconds between datagrams, per channel
+REKEY=${3:-3}		# TS crypto period and ESP key lifetime, seconds
+MIN_ROT=${4:-5}		# rotations per channel wanted (keys made: twice that)
 n=$(wc -l <"$work/ch1.pay")
 # mcsecd stamps its log lines in local time: UTC, as demo.sh reads them
 export TZ=UTC
@@ -296,10 +298,15 @@ for m in headend edge1 edge2; do
 	kill -TERM "$(cat "$T/$m.pid")"
 done
 kill -TERM "$(cat "$T/server.pid")"
+stopped=1
 for m in headend edge1 edge2 server; do
-	wait "$(cat "$T/$m.pid")"
+	wait "$(cat "$T/$m.pid")" || stopped=0
 done
-echo "  mcsecd stopped: the members, then the key server (SIGTERM)"
+if [ $stopped = 1 ]; then
+	result ok "mcsecd stopped cleanly on SIGTERM: the members, then the key server"
+else
+	result fail "mcsecd stopped on SIGTERM with an error (see $work/*.log)"
+fi
 
 say "what the subscribers received"
 for s in 1 2; do
@@ -340,11 +347,7 @@ for g in ch1 ch2; do
 	r=$(grep -c "group $g: .* told to switch" "$work/server.log")
 	echo "  key server: group $g rotated $r times ($(grep -c "group $g: rotation [0-9]* done" "$work/server.log") done and old key retired)"
 done
-if [ "$rot" -ge $((2 * MIN_ROT)) ]; then
-	result ok "the key server switched the head-end's keys $rot times while the stream ran, both channels together (at least $MIN_ROT per channel wanted; demo.sh counts them in the core)"
-else
-	result fail "the key server switched the keys only $rot times while the stream ran (at least $((2 * MIN_ROT)) wanted)"
-fi
+echo "  key server: $rot switches of the head-end's keys from the senders' start to their end, both channels (demo.sh counts those the core saw)"
 sort -u "$T/keys.seen" -o "$T/keys.seen"
 nk=$(grep -c . "$T/keys.seen")
 # the logs, this output so far, the captures and every command line seen
