@@ -487,29 +487,34 @@ ktap_check "TS: edge2 descrambled exactly a prefix ($kt of $NT); of the rest, $(
 [ "$ktap_failed" = 0 ] || diag_state
 
 # --- 4. the server killed mid-rotation ----------------------------------------------
-# edge1's member, stopped (SIGSTOP), cannot acknowledge: the first rotation
-# of tv that starts after that waits in its distribute phase for up to
-# ack-timeout (20 s), the window to kill the server in. Its kernel keeps
-# decrypting with the keys it has (a receiver holds every key it
-# acknowledged, so stopping one loses nothing).
+# edge1's member, stopped (SIGSTOP), cannot acknowledge: the rotation of tv
+# under way when it stopped (if edge1 had not acknowledged its key yet) or
+# the next one waits in its distribute phase for up to ack-timeout (20 s),
+# the window to kill the server in (a phase that timed out would switch
+# the sender to a key edge1 does not hold). Its kernel keeps decrypting
+# with the keys it has.
 server_conf no 20s
 kill -HUP "$(cat "$T/server.pid")"
 wait_for 20 grep -q "configuration reloaded: 3 groups, 3 members" "$T/server.log"
 snap "$T/s4a" E1
 flows_start s4 esp 1
+tv_state() { awk '/^group / { g = $2 } g == "tv"' "$T/state" | sed 's/material .*/material .../'; }
+tv_phase() { tv_state | sed -n 's/^group tv .* phase \([0-9]\) .*/\1/p'; }
+tv_next() { tv_state | sed -n 's/^key next .* epoch \([0-9]*\) .*/\1/p'; }
 kill -STOP "$(cat "$T/edge1.pid")"
-n0=$(count "$T/server.log" "group tv: rotation [0-9]+ \(scheduled\)")
-wait_for 60 eval '[ $(count "$T/server.log" "group tv: rotation [0-9]+ \(scheduled\)") -gt $n0 ]'
 sleep 1
-state=$(awk '/^group / { g = $2 } g == "tv"' "$T/state" | sed 's/material .*/material .../')
+wait_for 45 eval '[ "$(tv_phase)" = 1 ]'
+held=$(tv_next)
+sleep 2
+state=$(tv_state)
 echo "$state" | ktap_diag
-phase=$(echo "$state" | sed -n 's/^group tv .* phase \([0-9]\) .*/\1/p')
-epoch=$(echo "$state" | sed -n 's/^key next .* epoch \([0-9]*\) .*/\1/p')
+phase=$(tv_phase)
+epoch=$(tv_next)
 kill -KILL "$(cat "$T/server.pid")"
 wait "$(cat "$T/server.pid")" 2>/dev/null
 kill -CONT "$(cat "$T/edge1.pid")"
-ktap_check "server killed with SIGKILL in the distribute phase of a rotation (epoch $epoch)" \
-	test "$phase" = 1 -a -n "$epoch"
+ktap_check "server killed with SIGKILL in the distribute phase of a rotation held by the stopped member (epoch $epoch, 2 s and more)" \
+	test "$phase" = 1 -a -n "$epoch" -a "$epoch" = "$held"
 ktap_check "members noticed and keep forwarding on their keys" \
 	eval 'wait_for 10 grep -q "lost (" "$T/head.log" && wait_for 10 grep -q "lost (" "$T/edge1.log"'
 server_start server2
