@@ -15,7 +15,7 @@
 #                              then `group set ... parity odd` halfway
 #   channel 2  239.1.1.2:5000  group ESP tunnel, AES-128-GCM
 #
-#   demo-kernel-vm.sh WORK   (WORK: the folder demo-kernel.sh prepared, writable here)
+#   demo-kernel-vm.sh WORK [GAP]   (WORK: the folder demo-kernel.sh prepared, writable here)
 #
 # WORK holds, from demo-kernel.sh: ch1.pay, ch2.pay (the datagrams, hex per line)
 # and the key files even.cw, odd.cw, esp.key. Left there for demo-kernel.sh: the
@@ -31,7 +31,7 @@ LIB_SH=$top/selftests/lib.sh
 PATH=$top/build/userspace-ctl/mcsecctl:$PATH
 T=$LIB_TMP
 G1=239.1.1.1 G2=239.1.1.2 PORT=5000
-GAP=${DEMO_GAP:-0.02}	# seconds between datagrams, per channel
+GAP=${2:-0.02}	# seconds between datagrams, per channel (demo-kernel.sh: DEMO_GAP)
 n1=$(wc -l <"$work/ch1.pay") n2=$(wc -l <"$work/ch2.pay")
 : >"$work/verdict.txt"
 

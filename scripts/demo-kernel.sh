@@ -22,6 +22,7 @@ top=$PWD
 pcap=$top/build/userspace-ctl/mcsec-pcap/mcsec-pcap
 mcast="/usr/bin/python3 -S $top/selftests/mcast.py"
 COUNT=${DEMO_COUNT:-300}
+GAP=${DEMO_GAP:-0.02}	# the guest does not inherit the environment: an argument
 work=$top/build/demo-kernel
 rm -rf "$work"
 mkdir -p "$work"
@@ -54,7 +55,7 @@ step "2. in Debian's kernel under qemu: mcsec.ko on head-end and edge (a few min
 : >"$work/output.log"
 tail -n +1 -F "$work/output.log" 2>/dev/null &
 tailpid=$!
-selftests/vm/run.sh --timeout 600 --keep "$work" -- scripts/demo-kernel-vm.sh "$work" >"$work/vm.out" 2>&1
+selftests/vm/run.sh --timeout 600 --keep "$work" -- scripts/demo-kernel-vm.sh "$work" "$GAP" >"$work/vm.out" 2>&1
 vmrc=$?
 sleep 1
 kill "$tailpid" 2>/dev/null
