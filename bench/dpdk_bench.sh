@@ -3,7 +3,8 @@
 # lcores, each generating its own traffic, next to the raw intel-ipsec-mb
 # ceiling measured in the same run; then where the time goes, per stage of a
 # burst (a separate build with a TSC read at each stage). BENCH_SECONDS per
-# run, BENCH_REPS runs per case (the best counts). Uses hugepages when some
+# run, BENCH_REPS rounds per case (medians; the ratio is the median of each
+# round's own ceiling / appliance). Uses hugepages when some
 # are reserved (echo 256 > /proc/sys/vm/nr_hugepages), otherwise runs
 # without them (no difference measured here).
 set -e
@@ -19,7 +20,7 @@ else
 	mem="--no-huge --no-shconf -m 512"
 fi
 args="--no-pci --no-telemetry --vdev net_null0 --log-level lib.*:error"
-opts="-s ${BENCH_SECONDS:-0.5} -r ${BENCH_REPS:-3}"
+opts="-s ${BENCH_SECONDS:-0.5} -r ${BENCH_REPS:-5}"
 # shellcheck disable=SC2086
 "$bin" $mem $args -l 0,1 -- $opts
 # shellcheck disable=SC2086

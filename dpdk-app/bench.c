@@ -22,9 +22,15 @@
  * flush) and the cipher burst API (CBC, plus one AES block per packet for
  * the IDSA residual), 7 payloads of 184 bytes per frame.
  *
- * Machines here are shared and noisy: every case runs -r times, ceiling and
- * appliance interleaved, and the best of each is reported (both are "what
- * the code does when nothing else runs"), with the load average.
+ * Machines here are shared and noisy: every case runs -r rounds (at most
+ * 31), each a ceiling run and then the appliance's, and the medians over the
+ * rounds are reported; the ratio is the median of each round's own ceiling /
+ * appliance, so load that comes and goes between rounds moves both sides of
+ * a ratio alike. The load average is printed.
+ *
+ * Frames: ESP carries 1358-byte frames (UDP + 7 TS packets, no RTP) and a
+ * 64-byte payload; the TS rows carry what IPTV sends, RTP + 7 TS packets
+ * (1370 bytes, the groups have the rtp option), with a UDP checksum.
  *
  *   mcsec-dpdk-bench [EAL: -l 0,1 --vdev net_null0 ...] -- [-s SECONDS] [-r REPS]
  *                    [-c CASE-SUBSTRING] [-C CRYPTODEV]
@@ -132,11 +138,13 @@ static struct blcore bl[MAX_BL];
 static unsigned int nbl;
 static u64 total_pkts;		/* every packet any case ran */
 
-/* Ethernet + IPv4 + UDP to group:5000 + payload (7 TS packets or bytes),
- * with IP and UDP checksums. */
-static void make_frame(struct frame *f, u8 group_last, u32 payload, bool ts)
+/* Ethernet + IPv4 + UDP to group:5000 + payload (bytes, 7 TS packets, or
+ * an RTP header and 7 TS packets), with IP and UDP checksums. */
+static void make_frame(struct frame *f, u8 group_last, u32 payload, bool ts,
+		       bool rtp)
 {
 	u8 *p = f->b, *ip = p + 14;
+	u32 t0 = rtp ? 28 + 12 : 28;	/* the first TS packet */
 
 	memset(p, 0, sizeof(f->b));
 	memcpy(p, "\x01\x00\x5e\x01\x01\x01\x02\x00\x00\x00\x00\x01\x08\x00", 14);
@@ -151,8 +159,16 @@ static void make_frame(struct frame *f, u8 group_last, u32 payload, bool ts)
 	mc_put_be16(ip + 24, (u16)(8 + payload));
 	for (u32 i = 0; i < payload; i++)
 		ip[28 + i] = (u8)(i * 7);
+	if (rtp) {
+		/* RFC 3550 v2, payload type 33 (MP2T, RFC 2250), no CSRC. */
+		ip[28] = 0x80;
+		ip[29] = 33;
+		mc_put_be16(ip + 30, 0x1234);
+		mc_put_be32(ip + 32, 90000);
+		mc_put_be32(ip + 36, 0x4d435343);
+	}
 	for (u32 k = 0; ts && k < 7; k++) {
-		u8 *t = ip + 28 + k * MC_TS_PKT_LEN;
+		u8 *t = ip + t0 + k * MC_TS_PKT_LEN;
 
 		t[0] = MC_TS_SYNC;
 		t[1] = 0x01;
@@ -185,6 +201,9 @@ static struct mcd_group *add_group(u8 last, u8 dir, u8 format)
 		g->port = 5000;
 		g->dir = dir;
 		g->format = format;
+		/* TS as IPTV sends it: RTP + 7 TS packets (the issue's frames). */
+		if (format != MCSEC_FORMAT_ESP_TUNNEL)
+			g->flags |= MCSEC_GROUP_F_RTP;
 	}
 	/* Replay window 0: the decrypt cases replay one ciphertext frame. */
 	if (ok && format == MCSEC_FORMAT_ESP_TUNNEL) {
@@ -445,19 +464,44 @@ static struct result run_case(unsigned int k, const struct frame *f, u8 role)
 	return r;
 }
 
-/* The best of reps runs: the lowest cost, the highest rates. */
-static void best(struct result *b, const struct result *r, bool first)
+#define MAX_REPS	31
+
+static int cmp_double(const void *a, const void *b)
 {
-	if (first) {
-		*b = *r;
-		return;
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of n values (the mean of the middle two for even n). */
+static double dmedian(const double *v, int n)
+{
+	double t[MAX_REPS];
+
+	memcpy(t, v, (size_t)n * sizeof(*v));
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* Each figure of reps runs: its median; bursts left out: summed. */
+static struct result med_result(const struct result *r, int n)
+{
+	double ns[MAX_REPS], gen[MAX_REPS], wall[MAX_REPS], cap[MAX_REPS];
+	struct result m = { 0 };
+
+	for (int k = 0; k < n; k++) {
+		ns[k] = r[k].ns;
+		gen[k] = r[k].gen;
+		wall[k] = r[k].wall_mpps;
+		cap[k] = r[k].cap_mpps;
+		m.dropped += r[k].dropped;
+		m.bursts += r[k].bursts;
 	}
-	b->ns = RTE_MIN(b->ns, r->ns);
-	b->gen = RTE_MIN(b->gen, r->gen);
-	b->wall_mpps = RTE_MAX(b->wall_mpps, r->wall_mpps);
-	b->cap_mpps = RTE_MAX(b->cap_mpps, r->cap_mpps);
-	b->dropped += r->dropped;
-	b->bursts += r->bursts;
+	m.ns = dmedian(ns, n);
+	m.gen = dmedian(gen, n);
+	m.wall_mpps = dmedian(wall, n);
+	m.cap_mpps = dmedian(cap, n);
+	return m;
 }
 
 struct bcase {
@@ -466,8 +510,11 @@ struct bcase {
 	u8 role;
 	u32 clen;		/* ESP: the bytes the cipher runs over */
 	bool enc, ts, idsa;
-	double ceil;
+	double ceil, ratio;		/* medians: ceiling ns, ceiling / ns */
 	struct result one, two;
+	/* Per run: the ceiling and the appliance of the same round. */
+	double ceil_r[MAX_REPS], ratio_r[MAX_REPS];
+	struct result one_r[MAX_REPS], two_r[MAX_REPS];
 };
 
 /* Tunnel mode: inner IP packet, 2 trailer bytes, padded to 4. */
@@ -496,20 +543,18 @@ static void stages_table(struct bcase *c, size_t n, struct ceil *cl)
 		printf("%s|", k == MCD_NSTAGES + 2 ? "---------" : "----------");
 	printf("\n");
 	for (size_t i = 0; i < n; i++) {
-		double sum = 0, ce = 0, total = 0;
+		double sum = 0, ce[MAX_REPS], tot[MAX_REPS], total;
 
 		if (only && !strstr(c[i].name, only))
 			continue;
 		memset(mcd_stage_cycles, 0, sizeof(mcd_stage_cycles));
 		mcd_stage_pkts = 0;
 		for (int k = 0; k < reps; k++) {
-			double e = c[i].ts ? ceil_ts(cl, c[i].enc, c[i].idsa) :
-				   ceil_gcm(cl, c[i].clen, c[i].enc);
-
-			ce = k ? RTE_MIN(ce, e) : e;
-			/* The mean, as the stage sums are over every run. */
-			total += run_case(1, c[i].f, c[i].role).ns / reps;
+			ce[k] = c[i].ts ? ceil_ts(cl, c[i].enc, c[i].idsa) :
+				ceil_gcm(cl, c[i].clen, c[i].enc);
+			tot[k] = run_case(1, c[i].f, c[i].role).ns;
 		}
+		total = dmedian(tot, reps);
 		printf("| %-28s |", c[i].name);
 		for (int k = 0; k < MCD_NSTAGES; k++) {
 			double v = (double)mcd_stage_cycles[k] / hz / (double)mcd_stage_pkts;
@@ -517,7 +562,8 @@ static void stages_table(struct bcase *c, size_t n, struct ceil *cl)
 			sum += v;
 			printf(" %8.1f |", v);
 		}
-		printf(" %8.1f | %8.1f | %7.1f |\n", RTE_MAX(total - sum, 0.0), total, ce);
+		printf(" %8.1f | %8.1f | %7.1f |\n", RTE_MAX(total - sum, 0.0), total,
+		       dmedian(ce, reps));
 	}
 }
 #endif
@@ -552,7 +598,7 @@ static void protect(struct mc_crypto *c, struct mcd_group *g, const struct frame
 	if (g->format == MCSEC_FORMAT_ESP_TUNNEL)
 		mc_esp_encap(&mcd_sa_by_spi(g, 0x1000)->esp, 1, &pkt, jobs);
 	else
-		mc_ts_scramble(&g->ts, pkt.data + 28, TS7, MCSEC_PARITY_EVEN,
+		mc_ts_scramble(&g->ts, pkt.data + 28, pkt.len - 28, MCSEC_PARITY_EVEN,
 			       mcd_sa_by_parity(g, MCSEC_PARITY_EVEN)->key, jobs,
 			       &nj, &tally);
 	mc_crypto_run(c, jobs, nj);
@@ -582,7 +628,8 @@ int main(int argc, char **argv)
 		if (opt == 's')
 			seconds = atof(optarg);
 		else if (opt == 'r')
-			reps = atoi(optarg) > 0 ? atoi(optarg) : 1;
+			reps = atoi(optarg) < 1 ? 1 : atoi(optarg) > MAX_REPS ?
+			       MAX_REPS : atoi(optarg);
 		else if (opt == 'c')
 			only = optarg;
 		else if (opt == 'C')
@@ -643,10 +690,10 @@ int main(int argc, char **argv)
 	}
 
 	/* The frames, and their protected forms made by the core itself. */
-	make_frame(&clear, 1, TS7, true);
-	make_frame(&clear64, 1, 64, false);
-	make_frame(&cissa_clear, 2, TS7, true);
-	make_frame(&idsa_clear, 3, TS7, true);
+	make_frame(&clear, 1, TS7, true, false);
+	make_frame(&clear64, 1, 64, false, false);
+	make_frame(&cissa_clear, 2, 12 + TS7, true, true);
+	make_frame(&idsa_clear, 3, 12 + TS7, true, true);
 	protect(bl[0].lc->c, esp_enc, &clear, &esp);
 	protect(bl[0].lc->c, esp_enc, &clear64, &esp64);
 	protect(bl[0].lc->c, cissa_enc, &cissa_clear, &cissa);
@@ -668,13 +715,13 @@ int main(int argc, char **argv)
 		fclose(lf);
 	}
 	printf("# mcsec-dpdk-bench: the appliance's burst loop, net_ring rx -> net_null tx,\n"
-	       "# bursts of %d, intel-ipsec-mb %s, %s, best of %d x %.2f s per case;\n"
+	       "# bursts of %d, intel-ipsec-mb %s, %s, medians of %d rounds x %.2f s per case;\n"
 	       "# load average %s\n"
 	       "# ns/pkt = the appliance per packet (rx burst .. tx burst and frees);\n"
 	       "# Mpps, Gbps = at that cost (frames in); gen = the traffic generator's\n"
 	       "# own cost per packet on the same lcore (mbuf alloc, frame copy, ring);\n"
 	       "# ceil = the best raw intel-ipsec-mb path on the same cipher bytes, same\n"
-	       "# core, this run.\n",
+	       "# core, this run; of ceil = median over the rounds of ceil / ns.\n",
 	       MCD_BURST, mc_crypto_arch(bl[0].lc->c),
 	       rte_eal_has_hugepages() ? "hugepages" : "no hugepages", reps,
 	       seconds, load);
@@ -692,13 +739,13 @@ int main(int argc, char **argv)
 		  .role = MCD_ROLE_ENCRYPT, .clen = ESP_CLEN(14 + 28 + 64), .enc = true },
 		{ .name = "esp aes128-gcm decrypt 64B", .f = &esp64,
 		  .role = MCD_ROLE_DECRYPT, .clen = ESP_CLEN(14 + 28 + 64) },
-		{ .name = "ts cissa scramble 1358", .f = &cissa_clear,
+		{ .name = "ts cissa scramble 1370 rtp", .f = &cissa_clear,
 		  .role = MCD_ROLE_ENCRYPT, .enc = true, .ts = true },
-		{ .name = "ts cissa descramble 1358", .f = &cissa,
+		{ .name = "ts cissa descramble 1370 rtp", .f = &cissa,
 		  .role = MCD_ROLE_DECRYPT, .ts = true },
-		{ .name = "ts idsa scramble 1358", .f = &idsa_clear,
+		{ .name = "ts idsa scramble 1370 rtp", .f = &idsa_clear,
 		  .role = MCD_ROLE_ENCRYPT, .enc = true, .ts = true, .idsa = true },
-		{ .name = "ts idsa descramble 1358", .f = &idsa,
+		{ .name = "ts idsa descramble 1370 rtp", .f = &idsa,
 		  .role = MCD_ROLE_DECRYPT, .ts = true, .idsa = true },
 	};
 
@@ -712,18 +759,18 @@ int main(int argc, char **argv)
 		if (only && !strstr(c[i].name, only))
 			continue;
 		for (int k = 0; k < reps; k++) {
-			double ce = c[i].ts ? ceil_ts(cl, c[i].enc, c[i].idsa) :
-				    ceil_gcm(cl, c[i].clen, c[i].enc);
-			struct result one = run_case(1, c[i].f, c[i].role);
-
-			c[i].ceil = k ? RTE_MIN(c[i].ceil, ce) : ce;
-			best(&c[i].one, &one, k == 0);
-			if (nbl > 1) {
-				struct result two = run_case(2, c[i].f, c[i].role);
-
-				best(&c[i].two, &two, k == 0);
-			}
+			c[i].ceil_r[k] = c[i].ts ? ceil_ts(cl, c[i].enc, c[i].idsa) :
+					 ceil_gcm(cl, c[i].clen, c[i].enc);
+			c[i].one_r[k] = run_case(1, c[i].f, c[i].role);
+			c[i].ratio_r[k] = c[i].ceil_r[k] / c[i].one_r[k].ns;
+			if (nbl > 1)
+				c[i].two_r[k] = run_case(2, c[i].f, c[i].role);
 		}
+		c[i].ceil = dmedian(c[i].ceil_r, reps);
+		c[i].ratio = dmedian(c[i].ratio_r, reps);
+		c[i].one = med_result(c[i].one_r, reps);
+		if (nbl > 1)
+			c[i].two = med_result(c[i].two_r, reps);
 	}
 
 	printf("\n## 1 lcore\n\n");
@@ -737,7 +784,7 @@ int main(int argc, char **argv)
 			continue;
 		printf("| %-28s | %5u | %7.1f | %6.2f | %6.2f | %7.1f | %5.0f %% | %6.1f |\n",
 		       c[i].name, c[i].f->len, o->ns, 1e3 / o->ns,
-		       c[i].f->len * 8.0 / o->ns, c[i].ceil, 100.0 * c[i].ceil / o->ns,
+		       c[i].f->len * 8.0 / o->ns, c[i].ceil, 100.0 * c[i].ratio,
 		       o->gen);
 	}
 	if (nbl > 1) {
