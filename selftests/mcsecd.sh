@@ -14,8 +14,8 @@
 #                  ingress)
 #
 # Two groups of the key server: tv (239.1.1.1:5000, esp-tunnel, aes128-gcm)
-# and tvts (239.1.1.2:5002, ts-cissa: 7 TS packets per datagram), both
-# rekeyed every second. The head-end routes both from the sender onto the
+# tvts (239.1.1.2:5002, ts-cissa: 7 TS packets per datagram) and tvidsa
+# (239.1.1.3:5004, ts-idsa), all rekeyed every second. The head-end routes both from the sender onto the
 # LAN (smcroute); edge1 and edge2 are authorized for both and decrypt /
 # descramble on e0 ingress, sockets on each receive both streams; edge3 is a
 # member of another group only: the streams reach it, it cannot open them.
@@ -24,13 +24,13 @@
 # namespace's mcsec.ko. Counters are read with pyroute2 (mcsec_nl.py), not
 # libmcsec.
 #
-# Tests: joins and fast-path state; one window of two sequence-numbered
-# streams (ESP and TS) that lasts until each group made at least 10
+# Tests: joins and fast-path state; one window of three sequence-numbered
+# streams (ESP, CISSA, IDSA) that lasts until each group made at least 10
 # scheduled rotations: every datagram once, in order, byte-exact at edge1
-# and edge2 for both, only ESP and nothing for the socket at edge3, and at
-# edge3's TS socket every datagram still scrambled (both parities, the
-# flips counted on the wire) with no payload byte in clear; exact counters
-# per group; edge2 revoked mid-stream (removed + SIGHUP) in both groups at
+# and edge2 for all three, only ESP and nothing for the socket at edge3, and
+# at edge3's TS sockets every datagram still scrambled (CISSA: both
+# parities, the flips counted on the wire) with no payload byte in clear;
+# exact counters per group; edge2 revoked mid-stream (removed + SIGHUP) in both groups at
 # once: edge1 notices nothing, edge2 gets exactly a prefix of each stream in
 # clear and nothing after it (ESP: no-SA; TS: no-SA or still scrambled);
 # members reloaded (SIGHUP) under the streams: a broken file refused, a
@@ -48,6 +48,8 @@ G=239.1.1.1	# group tv, ESP
 EP=5000
 GT=239.1.1.2	# group tvts, TS (DVB-CISSA)
 TP=5002
+GI=239.1.1.3	# group tvidsa, TS (ATIS-IDSA)
+IP=5004
 ROTATIONS=10
 top=$(cd "$LIB_DIR/.." && pwd -P)
 build=${MCSEC_BUILD:-build}
@@ -58,7 +60,7 @@ MKCA=$top/userspace-ctl/mcsecd/mkca.sh
 PY=/usr/bin/python3
 
 ktap_require_root
-ktap_header 27
+ktap_header 31
 T0=$(date +%s)
 
 # tick WHAT: how long the suite has run, as a diagnostic
@@ -90,7 +92,8 @@ setup() {
 		ip -n "$e" route add 10.0.1.0/24 via 10.0.2.1 || return 1
 	done
 	ns_router "$HE" && mroute_start "$HE" h0 h1 &&
-		mroute_add "$HE" h0 10.0.1.1 $G h1 && mroute_add "$HE" h0 10.0.1.1 $GT h1 || return 1
+		mroute_add "$HE" h0 10.0.1.1 $G h1 && mroute_add "$HE" h0 10.0.1.1 $GT h1 &&
+		mroute_add "$HE" h0 10.0.1.1 $GI h1 || return 1
 	modprobe mcsec 2>&1 | ktap_diag
 	"$MKCA" init "$T/ca" >/dev/null || return 1
 	for m in head edge1 edge2 edge3; do
@@ -128,6 +131,14 @@ decrypt = $_dec
 address = $GT
 port = $TP
 format = ts-cissa
+rekey = 1s
+encrypt = head
+decrypt = $_dec
+
+[group tvidsa]
+address = $GI
+port = $IP
+format = ts-idsa
 rekey = 1s
 encrypt = head
 decrypt = $_dec
@@ -193,7 +204,7 @@ snap() {
 }
 
 # group_of PORT: the address of the group of that port
-group_of() { [ "$1" = $TP ] && echo $GT || echo $G; }
+group_of() { case $1 in $TP) echo $GT ;; $IP) echo $GI ;; *) echo $G ;; esac; }
 
 # moved OLD NEW VAR PORT DIR NAME: how far a counter of the group of PORT
 # (dir 1 encrypt, 2 decrypt) of namespace VAR moved between two snapshots
@@ -246,7 +257,7 @@ fast_path_state() {
 		echo "$_he" | grep -qE "^group $GT port $TP dir encrypt format ts-cissa .*tx-parity (even|odd)" &&
 		echo "$_e1" | grep -qE "^group $G port $EP dir decrypt format esp-tunnel id" &&
 		echo "$_e1" | grep -qE "^group $GT port $TP dir decrypt format ts-cissa" &&
-		! echo "$_e3" | grep -qE "^group ($G|$GT) " &&
+		! echo "$_e3" | grep -qE "^group ($G|$GT|$GI) " &&
 		echo "$_e3" | grep -qE "^group 239.9.9.9 port 5000 dir decrypt"
 }
 
@@ -262,7 +273,7 @@ rotations() {
 # a datagram of each flow every 30 ms, until flows_stop TAG. $T/TAG.FLOW.sent
 # holds what left, $T/TAG.FLOW.eN what edge N's socket got, in arrival order.
 
-flow_port() { [ "$1" = esp ] && echo $EP || echo $TP; }
+flow_port() { case $1 in esp) echo $EP ;; ts) echo $TP ;; idsa) echo $IP ;; esac; }
 
 flows_start() {	# TAG FLOWS EDGES
 	_tag=$1 _spec= _out=
@@ -274,7 +285,7 @@ flows_start() {	# TAG FLOWS EDGES
 			eval "_ns=\$E$i"
 			_spec="$_spec $_ns:e0:$(group_of $(flow_port $f)):$(flow_port $f):$T/$_tag.$f.e$i"
 		done
-		[ $f = ts ] && _k=ts || _k=600
+		[ $f = esp ] && _k=600 || _k=ts
 		_out="$_out $(group_of $(flow_port $f)):$(flow_port $f):$T/$_tag.$f.sent:$_k"
 	done
 	$FLOWS recv --ready "$T/$_tag.ready" $_spec 2>"$T/$_tag.recv.err" &
@@ -351,12 +362,12 @@ s2_esp_counters() {
 	done
 }
 
-s2_ts_counters() {
-	moved_are "$T/s2a" "$T/s2b" HE $TP 1 OUT_PKTS_PROTECTED=$NT \
-		TS_PKTS_SCRAMBLED=$((7 * NT)) OUT_PKTS_NO_SA=0 TS_PKTS_CLEAR=0 || return 1
+s2_ts_counters() {	# PORT N
+	moved_are "$T/s2a" "$T/s2b" HE $1 1 OUT_PKTS_PROTECTED=$2 \
+		TS_PKTS_SCRAMBLED=$((7 * $2)) OUT_PKTS_NO_SA=0 TS_PKTS_CLEAR=0 || return 1
 	for x in E1 E2; do
-		moved_are "$T/s2a" "$T/s2b" "$x" $TP 2 IN_PKTS_OK=$NT \
-			TS_PKTS_DESCRAMBLED=$((7 * NT)) IN_PKTS_NO_SA=0 IN_PKTS_MALFORMED=0 \
+		moved_are "$T/s2a" "$T/s2b" "$x" $1 2 IN_PKTS_OK=$2 \
+			TS_PKTS_DESCRAMBLED=$((7 * $2)) IN_PKTS_NO_SA=0 IN_PKTS_MALFORMED=0 \
 			TS_PKTS_CLEAR=0 || return 1
 	done
 }
@@ -386,9 +397,9 @@ tick "joined"
 # them across at least 10 scheduled rotations of each group, edge3 cannot ----------
 snap "$T/s2a" HE E1 E2
 cap_start "$E3" e0 "$T/e3.pcap" dst host $G and not udp port 6000
-flows_start s2 "esp ts" "1 2 3"
+flows_start s2 "esp ts idsa" "1 2 3"
 # rotations counted from here: the streams flow
-r0=$(rotations tv) t0=$(rotations tvts)
+r0=$(rotations tv) t0=$(rotations tvts) i0=$(rotations tvidsa)
 tick "streams started"
 # members reloaded under the streams: edge1's broken file is refused (its
 # session stays), edge2's renewed certificate makes it join again at once
@@ -403,18 +414,21 @@ wait_for 30 grep -q "reload refused" "$T/edge1.log"
 member_conf edge1
 tick "members reloaded"
 wait_for 180 eval '[ $(($(rotations tv) - r0)) -ge $ROTATIONS -a $(($(rotations tvts) - t0)) -ge $ROTATIONS -a \
+	$(($(rotations tvidsa) - i0)) -ge $ROTATIONS -a \
 	$(count "$T/edge2.log" "synced with") -ge 2 ]'
-r1=$(rotations tv) t1=$(rotations tvts)
+r1=$(rotations tv) t1=$(rotations tvts) i1=$(rotations tvidsa)
 sleep 1
 flows_stop s2
 cap_stop "$T/e3.pcap"
 tick "streams stopped"
 snap "$T/s2b" HE E1 E2
-NE=$(sent s2 esp) NT=$(sent s2 ts)
+NE=$(sent s2 esp) NT=$(sent s2 ts) NI=$(sent s2 idsa)
 ktap_check "at least $ROTATIONS scheduled rotations of group tv (ESP) under the stream ($((r1 - r0)))" \
 	test $((r1 - r0)) -ge $ROTATIONS
 ktap_check "at least $ROTATIONS scheduled crypto-period flips of group tvts (TS) under the stream ($((t1 - t0)))" \
 	test $((t1 - t0)) -ge $ROTATIONS
+ktap_check "at least $ROTATIONS scheduled crypto-period flips of group tvidsa (TS, ATIS-IDSA) under the stream ($((i1 - i0)))" \
+	test $((i1 - i0)) -ge $ROTATIONS
 ktap_check "member SIGHUP, broken file: edge1 refused it with FILE:LINE, its session stayed" \
 	eval 'grep -q "reload refused, keeping the running configuration: $T/edge1.conf:10: syntax error" "$T/edge1.log" &&
 		[ $(count "$T/server.log" "member edge1 \(edge1, [0-9.:]+\) joined") = 1 ]'
@@ -429,6 +443,8 @@ ktap_check "TS, zero loss: edge1 descrambled all $NT datagrams once, in order, b
 	same_payloads "$T/s2.ts.sent" "$T/s2.ts.e1"
 ktap_check "TS, zero loss: edge2 descrambled all $NT datagrams once, in order, byte-exact" \
 	same_payloads "$T/s2.ts.sent" "$T/s2.ts.e2"
+ktap_check "IDSA, zero loss: edge1 and edge2 descrambled all $NI datagrams once, in order, byte-exact" \
+	eval 'same_payloads "$T/s2.idsa.sent" "$T/s2.idsa.e1" && same_payloads "$T/s2.idsa.sent" "$T/s2.idsa.e2"'
 ktap_check "edge3 (not in the groups): the $NE ESP packets reached it as ESP only, no payload byte in clear" \
 	cap_check "$T/e3.pcap" $G --only-esp --no-payloads "$T/s2.esp.sent" --min $NE
 ktap_check "edge3's ESP socket received nothing" test ! -s "$T/s2.esp.e3"
@@ -438,10 +454,17 @@ ktap_diag <"$T/e3.ts.check"
 flips=$(sed -n 's/.* \([0-9]*\) parity flips/\1/p' "$T/e3.ts.check")
 ktap_check "edge3's TS socket got the $NT datagrams still scrambled, no TS payload in clear, the parity flipping $flips times" \
 	test "$(wc -l <"$T/s2.ts.e3")" = "$NT" -a $e3rc = 0 -a "${flips:-0}" -ge $ROTATIONS
+ts_check "$T/s2.idsa.e3" "$T/s2.idsa.sent" --scrambled >"$T/e3.idsa.check"
+e3rc=$?
+ktap_diag <"$T/e3.idsa.check"
+ktap_check "edge3's IDSA socket got the $NI datagrams still scrambled, no TS payload in clear" \
+	test "$(wc -l <"$T/s2.idsa.e3")" = "$NI" -a $e3rc = 0
 ktap_check "ESP counters: head-end protected $NE, edge1 and edge2 accepted $NE, no-SA/auth/replay/late 0" \
 	s2_esp_counters
 ktap_check "TS counters: head-end scrambled $NT datagrams ($((7 * NT)) TS packets), edge1 and edge2 descrambled them all, none without a key" \
-	s2_ts_counters
+	s2_ts_counters $TP $NT
+ktap_check "IDSA counters: head-end scrambled $NI datagrams ($((7 * NI)) TS packets), edge1 and edge2 descrambled them all, none without a key" \
+	s2_ts_counters $IP $NI
 esas=$(ip netns exec "$E1" "$MCSECCTL" sa show $G port $EP 2>&1 | grep -c ' spi 0x')
 tsas=$(ip netns exec "$E1" "$MCSECCTL" sa show $GT port $TP 2>&1 | grep -c ' parity ')
 ktap_check "old keys retired: edge1 holds at most 2 keys of each group (ESP $esas, TS $tsas)" \
@@ -495,7 +518,7 @@ ktap_check "TS: edge2 descrambled exactly a prefix ($kt of $NT); of the rest, $(
 # with the keys it has.
 server_conf no 20s
 kill -HUP "$(cat "$T/server.pid")"
-wait_for 20 grep -q "configuration reloaded: 3 groups, 3 members" "$T/server.log"
+wait_for 20 grep -q "configuration reloaded: 4 groups, 3 members" "$T/server.log"
 snap "$T/s4a" E1
 flows_start s4 esp 1
 tv_state() { awk '/^group / { g = $2 } g == "tv"' "$T/state" | sed 's/material .*/material .../'; }
