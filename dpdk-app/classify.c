@@ -130,8 +130,26 @@ static bool gkey_eq(const struct mcd_gkey *a, const struct mcd_gkey *b)
 }
 
 /*
+ * The group of a chain (groups that differ only by source, sa.c) that
+ * takes this packet: the first whose source matches, source-specific ones
+ * being first. NULL when none does.
+ */
+static struct mcd_group *by_source(struct mcd_group *g, const struct mc_flow *f)
+{
+	u32 alen = f->family == MC_AF_INET ? 4 : 16;
+
+	for (; g; g = __atomic_load_n(&g->next, __ATOMIC_ACQUIRE))
+		if (!g->have_saddr || !memcmp(f->saddr, g->saddr, alen))
+			return g;
+	return NULL;
+}
+
+/*
  * One bulk lookup over the slots still unresolved. wildcard: look up the
- * group's port-0 entry (UDP only; ESP keys have port 0 already).
+ * group's port-0 entry (UDP only; ESP keys have port 0 already). mcsec.ko's
+ * rule decides between the two: source before port, so a packet that the
+ * exact port gave to a group for any source is looked up again, and a
+ * source-specific group of the same direction for any port takes it.
  *
  * A burst mostly holds runs of one flow (a NIC's RSS queue, an encoder's
  * datagrams back to back): a packet whose key equals the previous distinct
@@ -155,7 +173,10 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 		const struct mc_flow *f = &s->flow;
 		u16 port = f->proto == MC_IPPROTO_UDP ? f->dport : 0;
 
-		if (s->g || (wildcard && !port))
+		if ((s->g && (!wildcard || s->g->have_saddr || s->g->dir != dir ||
+			      !__atomic_load_n(&mcd_tab.src_anyport,
+					       __ATOMIC_RELAXED))) ||
+		    (wildcard && !port))
 			continue;
 		if (f->proto != MC_IPPROTO_UDP && f->proto != MC_IPPROTO_ESP)
 			continue;
@@ -178,9 +199,16 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 					     data) <= 0) {
 		return;
 	}
-	for (u32 i = 0; i < k; i++)
-		if (hits & (1ULL << which[i]))
-			who[i]->g = data[which[i]];
+	for (u32 i = 0; i < k; i++) {
+		struct mcd_group *g = data[which[i]];
+
+		if (!(hits & (1ULL << which[i])))
+			continue;
+		if (g->chained)
+			g = by_source(g, &who[i]->flow);
+		if (g && (!who[i]->g || g->have_saddr))
+			who[i]->g = g;
+	}
 }
 
 /* The group matched; find the SA and make the packet the core's. */

@@ -348,7 +348,7 @@ static int group_cfg(const struct nlattr *nest, tb_t *tb, struct mcd_group *g,
 		return err;
 	if (ifindex) {
 		MCD_SET_MSG_ATTR(ex, tb[MCSEC_GROUP_A_IFINDEX],
-				 "the appliance has no input interfaces: leave iif out");
+				 "the appliance has no input interfaces (its ports are DPDK ports, not the kernel interfaces an iif names; --port ROLE chooses where groups apply): leave iif out");
 		return -EOPNOTSUPP;
 	}
 	if (mcd_req_attr_missing(ex, nest, tb, MCSEC_GROUP_A_FORMAT)) {

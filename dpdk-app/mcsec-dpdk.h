@@ -178,6 +178,14 @@ struct mcd_group {
 	/* The hash keys the group is published under (writer side). */
 	struct mcd_gkey keys[2];
 	u32 nkeys;
+	/*
+	 * UDP groups (ESP encrypt, TS) that differ only by source share their
+	 * hash key (keys[0]): the hash holds the first, each links the next
+	 * (stored with release), source-specific ones before the one for any
+	 * source, so the first whose source matches wins, as in mcsec.ko.
+	 */
+	struct mcd_group *next;
+	bool chained;			/* keys[0] is such a chain's */
 	bool committed;
 	char name[96];			/* "239.1.2.3:5004 encrypt esp-tunnel" */
 };
@@ -199,6 +207,9 @@ struct mcd_tables {
 	u64 retired[MCD_NSTATS];	/* counters of deleted groups */
 	bool sa_row_used[MCD_MAX_SA_ROWS + 1];
 	u32 genid;			/* bumped by every change */
+	/* Source-specific UDP groups for any port: while there are none, a
+	 * packet the exact port matched needs no second lookup. */
+	u32 src_anyport;
 	struct mc_crypto *keyeng;	/* expands keys (main lcore only) */
 	struct rte_rcu_qsbr *qsbr;
 	rte_spinlock_t lock;

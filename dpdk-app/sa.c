@@ -466,6 +466,70 @@ static int key_publish(struct mcd_group *g, const struct mcd_gkey *k)
 	return 0;
 }
 
+/* Claims for groups that share a key by source (sa.c's only chains). */
+static bool chainable(const struct mcd_group *g)
+{
+	return !(mcd_format_is_esp(g->format) && g->dir == MCSEC_DIR_DECRYPT);
+}
+
+/*
+ * A UDP group's key: the first group of its (address, port, direction),
+ * or linked into the chain of those that differ by source: a
+ * source-specific one in front (the hash's data then points to it, an
+ * atomic update), the one for any source at the end. Readers see either
+ * the old chain or the new one, never a broken one.
+ */
+static int chain_publish(struct mcd_group *g, const struct mcd_gkey *k)
+{
+	struct mcd_group *head, *last;
+	int r;
+
+	g->next = NULL;
+	if (rte_hash_lookup_data(mcd_tab.hash, k, (void **)&head) < 0)
+		return key_publish(g, k);
+	if (!chainable(head) || !head->chained)
+		return -EEXIST;
+	if (g->have_saddr) {
+		g->next = head;
+		r = rte_hash_add_key_data(mcd_tab.hash, k, g);
+		if (r < 0)
+			return r;
+	} else {
+		for (last = head; last->next; last = last->next)
+			;
+		if (!last->have_saddr)
+			return -EEXIST;		/* one for any source */
+		__atomic_store_n(&last->next, g, __ATOMIC_RELEASE);
+	}
+	g->keys[g->nkeys++] = *k;
+	return 0;
+}
+
+static bool src_anyport(const struct mcd_group *g)
+{
+	return g->chained && g->have_saddr && !g->port;
+}
+
+/* Unlinks a chained key; returns the hash position to free, or -1. */
+static int32_t chain_unpublish(struct mcd_group *g, const struct mcd_gkey *k)
+{
+	struct mcd_group *head, *prev;
+
+	if (rte_hash_lookup_data(mcd_tab.hash, k, (void **)&head) < 0)
+		return -1;
+	if (head == g) {
+		if (!g->next)
+			return rte_hash_del_key(mcd_tab.hash, k);
+		rte_hash_add_key_data(mcd_tab.hash, k, g->next);
+		return -1;
+	}
+	for (prev = head; prev && prev->next != g; prev = prev->next)
+		;
+	if (prev)
+		__atomic_store_n(&prev->next, g->next, __ATOMIC_RELEASE);
+	return -1;
+}
+
 /*
  * Takes the group's keys out of the hash. Their slots in the hash stay
  * reserved (lock-free mode) until free_positions(), after a grace period.
@@ -475,7 +539,9 @@ static u32 keys_unpublish(struct mcd_group *g, u32 from, int32_t *pos)
 	u32 n = 0;
 
 	for (u32 i = from; i < g->nkeys; i++) {
-		int32_t p = rte_hash_del_key(mcd_tab.hash, &g->keys[i]);
+		int32_t p = i == 0 && g->chained ?
+			    chain_unpublish(g, &g->keys[i]) :
+			    rte_hash_del_key(mcd_tab.hash, &g->keys[i]);
 
 		if (p >= 0)
 			pos[n++] = p;
@@ -562,11 +628,13 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 	}
 	g->nkeys = 0;
 	mcd_gkey_fill(&k, g->family, g->daddr, proto, g->dir, port);
-	r = key_publish(g, &k);
+	g->chained = chainable(g);
+	r = g->chained ? chain_publish(g, &k) : key_publish(g, &k);
 	if (r == -EEXIST) {
+		g->chained = false;
 		snprintf(err, errlen, proto == MC_IPPROTO_ESP ?
 			 "another ESP decrypt group has this address (the appliance tells them apart by SPI, not port or source)" :
-			 "another group has this address, port and direction (the appliance matches no source)");
+			 "a required ESP decrypt group claims this address and port in clear");
 		return r;
 	}
 	/* A required ESP decrypt group also claims its address and port in
@@ -592,6 +660,8 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	if (src_anyport(g))
+		__atomic_fetch_add(&mcd_tab.src_anyport, 1, __ATOMIC_RELEASE);
 	g->id = id_alloc();
 	g->slot = slot_alloc();
 	g->committed = true;
@@ -642,6 +712,8 @@ void mcd_groups_del(struct mcd_group **gs, u32 n)
 
 	for (u32 i = 0; i < n; i++) {
 		npos += keys_unpublish(gs[i], 0, pos + npos);
+		if (src_anyport(gs[i]))
+			__atomic_fetch_sub(&mcd_tab.src_anyport, 1, __ATOMIC_RELEASE);
 		list_remove(gs[i]);
 	}
 	mcd_tab.genid++;
