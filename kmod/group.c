@@ -134,28 +134,41 @@ struct mcsec_group *mcsec_lookup(struct mcsec_net *mn, u16 family,
 }
 
 /*
- * Receivers look group SAs up by (SPI, group address), RFC 5374 section
- * 5.1, narrowed by source and input interface where the group names them.
+ * ESP arriving at a group address. Receivers look group SAs up by (SPI,
+ * group address), RFC 5374 section 5.1, narrowed by source and input
+ * interface where the group names them. Without such an SA, *gp is the ESP
+ * decrypt group the packet is addressed to (its drop counts there as
+ * IN_PKTS_NO_SA), or NULL: then it is not ours (Linux xfrm's, maybe). TS
+ * groups of the same address never claim ESP.
  */
-struct mcsec_sa *mcsec_lookup_spi(struct mcsec_net *mn, u16 family,
+struct mcsec_sa *mcsec_lookup_esp(struct mcsec_net *mn, u16 family,
 				  const void *daddr, const void *saddr,
-				  int ifindex, u32 spi)
+				  int ifindex, u32 spi, struct mcsec_group **gp)
 {
-	struct mcsec_group *g;
+	struct mcsec_group *g, *best = NULL;
+	int i, score, best_score = -1;
 	struct mcsec_sa *sa;
-	int i;
 
 	hlist_for_each_entry_rcu(g, mcsec_bucket(mn, family, daddr), hnode) {
-		if (mcsec_format_is_ts(g->format) ||
-		    mcsec_score(g, family, daddr, saddr, 0, ifindex,
-				MCSEC_DIR_DECRYPT, true) < 0)
+		if (mcsec_format_is_ts(g->format))
+			continue;
+		score = mcsec_score(g, family, daddr, saddr, 0, ifindex,
+				    MCSEC_DIR_DECRYPT, true);
+		if (score < 0)
 			continue;
 		for (i = 0; i < MCSEC_GROUP_MAX_SA; i++) {
 			sa = rcu_dereference(g->sa[i]);
-			if (sa && sa->spi == spi)
+			if (sa && sa->spi == spi) {
+				*gp = g;
 				return sa;
+			}
+		}
+		if (score > best_score) {
+			best = g;
+			best_score = score;
 		}
 	}
+	*gp = best;
 	return NULL;
 }
 
@@ -362,7 +375,7 @@ static int mcsec_sa_init(struct mcsec_group *g, struct mcsec_sa *sa,
 
 /*
  * Receivers find an SA by (group address, SPI) before they know which of
- * the address's groups it belongs to (mcsec_lookup_spi): two decrypt groups
+ * the address's groups it belongs to (mcsec_lookup_esp): two decrypt groups
  * of one address (other ports or sources) must not share an SPI, or the
  * first one's SA would take the other's packets.
  */

@@ -157,9 +157,9 @@ void mcsec_changed(struct mcsec_net *mn);
 struct mcsec_group *mcsec_lookup(struct mcsec_net *mn, u16 family,
 				 const void *daddr, const void *saddr,
 				 u16 dport, int ifindex, u8 dir, bool esp);
-struct mcsec_sa *mcsec_lookup_spi(struct mcsec_net *mn, u16 family,
+struct mcsec_sa *mcsec_lookup_esp(struct mcsec_net *mn, u16 family,
 				  const void *daddr, const void *saddr,
-				  int ifindex, u32 spi);
+				  int ifindex, u32 spi, struct mcsec_group **gp);
 struct mcsec_sa *mcsec_group_tx_sa(struct mcsec_group *g);
 /* Next sequence number for the sender, 0 when the space is spent. */
 u64 mcsec_sa_next_seq(struct mcsec_sa *sa);

@@ -406,19 +406,12 @@ static unsigned int mcsec_verdict(struct mcsec_ctx *c, int reason)
 static int mcsec_esp_in(struct mcsec_ctx *c, struct sk_buff *skb,
 			const struct mcsec_pkt_info *pi)
 {
-	c->sa = mcsec_lookup_spi(c->mn, pi->family, &pi->daddr, &pi->saddr,
-				 pi->ifindex, pi->spi);
-	if (c->sa) {
-		c->g = c->sa->group;
+	c->sa = mcsec_lookup_esp(c->mn, pi->family, &pi->daddr, &pi->saddr,
+				 pi->ifindex, pi->spi, &c->g);
+	if (c->sa)
 		return mcsec_esp_decrypt(c, skb, pi->family);
-	}
-	c->g = mcsec_lookup(c->mn, pi->family, &pi->daddr, &pi->saddr, 0,
-			    pi->ifindex, MCSEC_DIR_DECRYPT, true);
-	if (c->g && !mcsec_format_is_ts(c->g->format))
-		return MCSEC_STAT_A_IN_PKTS_NO_SA;
-	/* Not ours (Linux xfrm's, maybe): pass it on. */
-	c->g = NULL;
-	return -1;
+	/* No group: not ours (Linux xfrm's, maybe), pass it on. */
+	return c->g ? MCSEC_STAT_A_IN_PKTS_NO_SA : -1;
 }
 
 static struct mcsec_group *mcsec_find(struct mcsec_ctx *c,
@@ -512,12 +505,13 @@ static unsigned int mcsec_gso_out(struct mcsec_ctx *c, struct sk_buff *skb,
 /* Would a group take this (GSO) packet? Lookups only, nothing counted. */
 static bool mcsec_claimed(struct mcsec_ctx *c, const struct mcsec_pkt_info *pi)
 {
+	struct mcsec_group *g;
+
 	if (pi->proto == IPPROTO_ESP)
 		return c->in &&
-		       (mcsec_lookup_spi(c->mn, pi->family, &pi->daddr,
-					 &pi->saddr, pi->ifindex, pi->spi) ||
-			mcsec_lookup(c->mn, pi->family, &pi->daddr, &pi->saddr,
-				     0, pi->ifindex, MCSEC_DIR_DECRYPT, true));
+		       (mcsec_lookup_esp(c->mn, pi->family, &pi->daddr,
+					 &pi->saddr, pi->ifindex, pi->spi, &g) ||
+			g);
 	return mcsec_find(c, pi);
 }
 

@@ -17,7 +17,8 @@
 #   - flipped ciphertext bit, flipped ICV bit, changed sequence number,
 #     a wrong key, random bytes behind the right SPI: in-pkts-auth-failed,
 #     exactly one per packet; headers cut short: in-pkts-truncated; an
-#     unknown SPI: in-pkts-no-sa;
+#     unknown SPI: in-pkts-no-sa (a TS group of the same address at the
+#     edge does not take it);
 #   - none of it reaches the subscriber; A's SA still takes the head-end's
 #     next 20 datagrams, and forged-but-valid packets prove the forger
 #     right; no other counter moves (exact deltas, SA and namespace);
@@ -89,8 +90,11 @@ for b in bad:
 sys.exit(1 if bad else 0)' "$_spi" "$_base" "$@"
 }
 
-ktap_check "groups A (port $A, SPI $SPI_A) and B (port $B, SPI $SPI_B) on head-end and edge" \
-	eval 'esp_pair $A $SPI_A && esp_pair $B $SPI_B'
+# The edge's TS decrypt group on the same address, added last, must not
+# claim ESP: A's unknown SPIs still count as A's in-pkts-no-sa.
+ktap_check "groups A (port $A, SPI $SPI_A) and B (port $B, SPI $SPI_B) on head-end and edge, a TS group of the address at the edge" \
+	eval 'esp_pair $A $SPI_A && esp_pair $B $SPI_B &&
+		ctl "$TOPO_EDGE" group add $G port 5202 dir decrypt format ts-cissa'
 mc_payloads "$T/p" 20 attacks 64 600
 
 # --- a capture of A's traffic on the core --------------------------------------------
