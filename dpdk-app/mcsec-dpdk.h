@@ -441,8 +441,13 @@ u32 mcd_cdev_run(struct mcd_lcore *lc, struct mcd_slot **order, u32 n);
 
 /* ---- csum.c -------------------------------------------------------------- */
 
-/* mc_csum_add() with the bulk in AVX2 when the CPU has it: same result. */
+/* mc_csum_add() with the bulk in AVX-512 or AVX2 when the CPU has it:
+ * the same result. */
 u32 mcd_csum_add(u32 sum, const u8 *p, u32 len);
+/* Which bulk sum to use at most (0 portable, 1 AVX2, 2 AVX-512; the CPU
+ * may allow less): the best at start; tests try each. Returns the one
+ * chosen. Not while workers run. */
+int mcd_csum_select(int simd);
 /* mc_udp_csum_update() on top of mcd_csum_add(). */
 void mcd_udp_csum_update(u8 *pkt, const struct mc_flow *f);
 
