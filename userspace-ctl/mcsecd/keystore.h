@@ -41,6 +41,7 @@ struct gstate {
 	uint64_t rotations;
 	bool pending;			/* rotate again as soon as this one ends */
 	bool live;			/* in the current configuration */
+	bool late;			/* SWITCH: a sender is past ack-timeout */
 };
 
 struct keystore {

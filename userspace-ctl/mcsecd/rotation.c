@@ -8,7 +8,11 @@
  *               (the connected ones: not_awaited) acknowledged it, at
  *               most ack-timeout;
  *   SWITCH      next becomes cur (saved), the senders are told to switch;
- *               wait for their acks, at most ack-timeout;
+ *               wait until every configured sender uses cur: one that is
+ *               slow, stopped or cut off from the server still sends with
+ *               old, so old stays at the receivers until it switched (it
+ *               does at its next ack, or when it resyncs after a
+ *               reconnection); only a revoked sender is not waited for;
  *   GRACE       old is kept for the packets still in flight, grace long;
  *   -> IDLE     old retired everywhere.
  *
@@ -158,6 +162,42 @@ static void log_not_awaited(struct server *s, const struct gstate *g, const stru
 	}
 }
 
+/* How many configured senders of g do not use epoch yet, their names in
+ * who. Connected or not: a sender the server cannot reach keeps sending
+ * with the key it has. A member known to be revoked is not counted: what
+ * it sends is no longer the group's. */
+static int senders_behind(struct server *s, const struct gstate *g, const struct cfg_group *cg,
+			  uint64_t epoch, char *who, size_t len)
+{
+	size_t w = 0;
+	int n = 0;
+
+	who[0] = 0;
+	for (int i = 0; i < s->cfg.nmembers; i++) {
+		const struct cfg_member *cm = &s->cfg.members[i];
+		struct session *se;
+		struct membership *m;
+		struct mnote *note;
+
+		if (config_role(&s->cfg, cg, cm) != MCSEC_DIR_ENCRYPT)
+			continue;
+		note = member_note(s, cm->name, false);
+		if (note && note->revoked[0])
+			continue;
+		se = session_of(s, cm->name);
+		m = se && se->hello && !se->c.closed ? session_membership(se, g) : NULL;
+		if (m && m->active >= epoch)
+			continue;
+		n++;
+		if (w + 1 < len)
+			w += (size_t)snprintf(who + w, len - w, "%s%s%s", w ? ", " : "", cm->name,
+					      m ? "" : " (not connected)");
+	}
+	if (w >= len && len > 4)
+		snprintf(who + len - 4, 4, "...");
+	return n;
+}
+
 /* Connected members of g (with the role) that acked epoch (as active). */
 static int acked(struct server *s, const struct gstate *g, uint8_t role, uint64_t epoch,
 		 bool active)
@@ -300,25 +340,33 @@ static void to_switch(struct server *s, struct gstate *g, const struct cfg_group
 		 what);
 }
 
-static void to_grace(struct server *s, struct gstate *g, const struct cfg_group *cg,
-		     bool timed_out)
+/* Every sender uses cur: old is kept grace long for what is in flight. */
+static void to_grace(struct server *s, struct gstate *g, const struct cfg_group *cg)
 {
 	int64_t now = wall_ms();
 
-	if (timed_out) {
-		char who[256];
-
-		missing(s, g, cg, MCSEC_DIR_ENCRYPT, g->cur.epoch, true, who, sizeof(who));
-		log_warn("group %s: %d of %d senders switched within ack-timeout (not: %s)",
-			 g->name, acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true),
-			 awaited(s, g, cg, MCSEC_DIR_ENCRYPT), who);
-	}
+	if (g->late)
+		log_info("group %s: every sender switched to epoch %" PRIu64 " at last",
+			 g->name, g->cur.epoch);
+	g->late = false;
 	g->phase = PH_GRACE;
 	g->deadline = now + s->cfg.server.grace_ms;
 	g->rekey_at = now + (int64_t)cg->rekey * 1000;
 	g->rotations++;
 	s->dirty = true;
 	server_save(s);
+}
+
+/* A sender has not switched within ack-timeout: said once per rotation;
+ * the rotation holds old for it and looks again every ack-timeout. */
+static void switch_late(struct server *s, struct gstate *g, const char *who)
+{
+	if (!g->late)
+		log_warn("group %s: not every sender switched to epoch %" PRIu64
+			 " within ack-timeout (not: %s); the old key stays until they do",
+			 g->name, g->cur.epoch, who);
+	g->late = true;
+	g->deadline = wall_ms() + s->cfg.server.ack_timeout_ms;
 }
 
 static void to_idle(struct server *s, struct gstate *g)
@@ -354,13 +402,15 @@ static int64_t step(struct server *s, struct gstate *g, int64_t now)
 		else if (now >= g->deadline)
 			to_switch(s, g, cg, true);
 		return g->phase == PH_DISTRIBUTE ? g->deadline : now;
-	case PH_SWITCH:
-		if (acked(s, g, MCSEC_DIR_ENCRYPT, g->cur.epoch, true) >=
-		    awaited(s, g, cg, MCSEC_DIR_ENCRYPT))
-			to_grace(s, g, cg, false);
+	case PH_SWITCH: {
+		char who[256];
+
+		if (!senders_behind(s, g, cg, g->cur.epoch, who, sizeof(who)))
+			to_grace(s, g, cg);
 		else if (now >= g->deadline)
-			to_grace(s, g, cg, true);
+			switch_late(s, g, who);
 		return g->phase == PH_SWITCH ? g->deadline : now;
+	}
 	case PH_GRACE:
 		/* a revocation does not wait: the old key is known to the member gone */
 		if (g->pending || now >= g->deadline)
