@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 logs=$top/build/check
 mkdir -p "$logs"
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 passed=0 failed=0 skipped=0
 
 # count NAME STATUS LOGFILE [SECONDS]: adds the TAP results of one suite run.
