@@ -44,22 +44,8 @@ umask 077
 tailpid=
 trap 'rm -f "$work"/ca/*.key; [ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null' EXIT
 start=$(date +%s)
-verdict=0
-step() { printf '\n== %s\n' "$*"; }
-fail() { echo "  -> FAILED: $*"; verdict=1; }
-pass() { echo "  -> $*"; }
-
-step "1. the stream: two channels, $COUNT datagrams each: RTP + 7 x 188-byte TS packets (1328 bytes)"
-for c in 1 2; do
-	/usr/bin/python3 scripts/mkstream.py "$work/ch$c.pcap" --count "$COUNT" --rtp \
-		--group 239.1.1.$c || exit 1
-	$mcast pcap-udp "$work/ch$c.pcap" 239.1.1.$c 5000 >"$work/ch$c.pay" || exit 1
-done
-echo "  channel 1 = 239.1.1.1:5000 (DVB-CISSA), channel 2 = 239.1.1.2:5000 (group ESP); the first datagram, by tshark:"
-tshark -r "$work/ch1.pcap" -d udp.port==5000,rtp -c 1 -T fields -e rtp.seq -e mp2t.pid -e mp2t.tsc \
-	2>/dev/null | sed 's/0x0000*\([0-9a-f]\)/0x\1/g' | awk -F'\t' '{
-	print "    RTP seq " $1 "; TS PIDs " $2 " (0x0 PAT, 0x100 video, 0x101 audio, 0x1fff null)"
-	print "    transport_scrambling_control " $3 " (0 = clear)" }'
+. "$top/scripts/demo-lib.sh"
+make_channels " (DVB-CISSA)" " (group ESP)"
 { "$mkca" init "$work/ca" && for m in headend edge1 edge2; do
 	"$mkca" device "$work/ca" $m || exit 1
 done; } >"$work/mkca.log" 2>&1 || { cat "$work/mkca.log"; exit 1; }
