@@ -37,22 +37,7 @@ head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/esp.key"
 echo "  keys: even.cw, odd.cw (DVB-CISSA control words), esp.key (AES-128 key + salt), fresh from /dev/urandom, mode 0600"
 
 step "2. in Debian's kernel under qemu: mcsec.ko on head-end and edge (a few minutes under TCG)"
-# The guest's output as it comes (the runner would show it only at the end).
-: >"$work/output.log"
-tail -n +1 -F "$work/output.log" 2>/dev/null &
-tailpid=$!
-selftests/vm/run.sh --timeout 600 --keep "$work" -- scripts/demo-kernel-vm.sh "$work" "$GAP" >"$work/vm.out" 2>&1
-vmrc=$?
-sleep 1
-kill "$tailpid" 2>/dev/null
-wait "$tailpid" 2>/dev/null
-tailpid=
-grep '^# vm:' "$work/vm.out" | grep -v 'results in'
-[ $vmrc = 0 ] || fail "the VM run (status $vmrc; $work/console.log, dmesg)"
-grep -q . "$work/verdict.txt" 2>/dev/null || fail "the VM part left no results"
-while read -r r what; do
-	[ "$r" = ok ] || verdict=1
-done <"$work/verdict.txt"
+run_guest 600 scripts/demo-kernel-vm.sh "$work" "$GAP"
 
 step "3. the core's capture, opened by independent tools"
 if ! [ -s "$work/sub1.got" ]; then

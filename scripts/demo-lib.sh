@@ -26,3 +26,27 @@ make_channels() {
 		print "    RTP seq " $1 "; TS PIDs " $2 " (0x0 PAT, 0x100 video, 0x101 audio, 0x1fff null)"
 		print "    transport_scrambling_control " $3 " (0 = clear)" }'
 }
+
+# run_guest TIMEOUT SCRIPT ARGS...: SCRIPT in Debian's kernel under qemu,
+# its output shown as it comes (the runner would show it only at the end);
+# the guest's own checks (verdict.txt, one "ok|FAILED what" a line) count
+# in the verdict. $tailpid is the caller's trap's to kill.
+run_guest() {
+	_limit=$1
+	shift
+	: >"$work/output.log"
+	tail -n +1 -F "$work/output.log" 2>/dev/null &
+	tailpid=$!
+	"$top/selftests/vm/run.sh" --timeout "$_limit" --keep "$work" -- "$@" >"$work/vm.out" 2>&1
+	_rc=$?
+	sleep 1
+	kill "$tailpid" 2>/dev/null
+	wait "$tailpid" 2>/dev/null
+	tailpid=
+	grep '^# vm:' "$work/vm.out" | grep -v 'results in'
+	[ $_rc = 0 ] || fail "the VM run (status $_rc; $work/console.log, dmesg)"
+	grep -q . "$work/verdict.txt" 2>/dev/null || fail "the VM part left no results"
+	while read -r _r _what; do
+		[ "$_r" = ok ] || verdict=1
+	done <"$work/verdict.txt"
+}

@@ -54,22 +54,7 @@ echo "  (CN keyserver) and the members' headend, edge1, edge2 in build/demo/ca; 
 echo "  mcsecd draws them in the VM"
 
 step "2. in Debian's kernel under qemu: the key server and three members driving mcsec.ko (a few minutes under TCG)"
-# The guest's output as it comes (the runner would show it only at the end).
-: >"$work/output.log"
-tail -n +1 -F "$work/output.log" 2>/dev/null &
-tailpid=$!
-selftests/vm/run.sh --timeout 900 --keep "$work" -- scripts/demo-vm.sh "$work" "$GAP" "$REKEY" "$MIN_ROT" >"$work/vm.out" 2>&1
-vmrc=$?
-sleep 1
-kill "$tailpid" 2>/dev/null
-wait "$tailpid" 2>/dev/null
-tailpid=
-grep '^# vm:' "$work/vm.out" | grep -v 'results in'
-[ $vmrc = 0 ] || fail "the VM run (status $vmrc; $work/console.log, dmesg)"
-grep -q . "$work/verdict.txt" 2>/dev/null || fail "the VM part left no results"
-while read -r r what; do
-	[ "$r" = ok ] || verdict=1
-done <"$work/verdict.txt"
+run_guest 900 scripts/demo-vm.sh "$work" "$GAP" "$REKEY" "$MIN_ROT"
 
 step "3. the core's captures, opened by tshark, against what mcsecd did"
 if [ -s "$work/core1.pcap" ] && [ -s "$work/core2.pcap" ]; then
