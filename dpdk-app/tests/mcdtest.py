@@ -1,21 +1,50 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 """Helpers of the mcsec-dpdk tests: TAP, running the appliance over pcap
-files with the net_pcap PMD (EAL without hugepages, so CI can run it), and
-running mcsec-pcap on the same input for byte comparisons."""
+files with the net_pcap PMD (EAL without hugepages, so CI can run it),
+running mcsec-pcap on the same input for byte comparisons, the TS
+scrambling reference from the standards, and for the live tests network
+namespaces, captures on their interfaces and mcsecctl --dpdk."""
 
+import ctypes
+import json
 import logging
 import os
 import re
+import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 logging.getLogger("scapy.loading").setLevel(logging.ERROR)
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 from scapy.all import raw, wrpcap  # noqa: E402
 from scapy.utils import PcapReader  # noqa: E402
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+CLONE_NEWNET = 0x40000000
+
+
+def die_with_parent():
+    """preexec_fn: the child (the appliance, tcpdump) gets SIGKILL when
+    the test dies, even by SIGKILL after a timeout."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def wait_for(cond, timeout=10.0, step=0.02):
+    """Polls cond() until it is true (returns its value) or the time is
+    up (returns the last value): a condition, not a fixed sleep."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= end:
+            return v
+        time.sleep(step)
 
 
 class Tap:
@@ -150,7 +179,8 @@ class Appliance:
         args += list(extra)
         self.out = open(os.path.join(workdir, "app.out"), "w+")
         self.err = open(os.path.join(workdir, "app.err"), "w+")
-        self.p = subprocess.Popen(args, stdout=self.out, stderr=self.err)
+        self.p = subprocess.Popen(args, stdout=self.out, stderr=self.err,
+                                  preexec_fn=die_with_parent)
         for _ in range(300):
             if os.path.exists(self.ctl) or self.p.poll() is not None:
                 break
@@ -174,3 +204,201 @@ class Appliance:
         self.out.seek(0)
         self.err.seek(0)
         return self.p.returncode, self.out.read(), self.err.read()
+
+
+# ---- MPEG-TS scrambling as the standards give it (OpenSSL's AES) ----------
+
+CISSA_IV = b"DVBTMCPTAESCISSA"
+
+
+def aes_ecb(key, block):
+    e = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return e.update(block) + e.finalize()
+
+
+def scramble_payload(fmt, key, p):
+    """One TS packet's payload: AES-128-CBC over the whole blocks (CISSA's
+    fixed IV, IDSA's zero IV); the residual stays clear (CISSA) or is
+    XORed with the encrypted last block (IDSA, ATIS-0800006 / DVS-042)."""
+    n = len(p) - len(p) % 16
+    iv = CISSA_IV if fmt == "cissa" else bytes(16)
+    e = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    c = e.update(p[:n]) + e.finalize() if n else b""
+    rest = p[n:]
+    if fmt == "idsa" and rest:
+        pad = aes_ecb(key, c[-16:] if n else iv)
+        rest = bytes(a ^ b for a, b in zip(rest, pad))
+    return c + rest
+
+
+def ref_scramble(fmt, key, parity_bits, data, rtp):
+    """A datagram of TS packets scrambled: PSI (PID <= 0x1f), null
+    packets, already scrambled and payload-less packets stay clear."""
+    off = 12 if rtp else 0
+    out = bytearray(data)
+    for i in range(off, len(data), 188):
+        t = out[i:i + 188]
+        pid = (t[1] & 0x1f) << 8 | t[2]
+        afc = (t[3] >> 4) & 3
+        if pid <= 0x1f or pid == 0x1fff or t[3] & 0xc0 or not afc & 1:
+            continue
+        start = 4 + (1 + t[4] if afc & 2 else 0)
+        t[start:] = scramble_payload(fmt, key, bytes(t[start:]))
+        t[3] |= parity_bits
+        out[i:i + 188] = t
+    return bytes(out)
+
+
+# ---- live tests: namespaces, captures, mcsecctl --dpdk ----------------------
+
+def sh(*cmd, check=True):
+    p = subprocess.run(cmd, capture_output=True, timeout=60)
+    if check and p.returncode:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), p.stderr.decode()))
+    return p.stdout.decode()
+
+
+class Netns:
+    """Network namespaces a test creates (names unique to this process),
+    without IPv6 so the kernel puts no ND or MLD frames on the wires, and
+    removes with whatever runs in them."""
+
+    def __init__(self, prefix, names):
+        tag = "%d" % (os.getpid() % 100000)
+        self.ns = {n: "%s%s%s" % (prefix, n, tag) for n in names}
+        for n in self.ns.values():
+            sh("ip", "netns", "add", n)
+            for k in ("all", "default"):
+                sh("ip", "netns", "exec", n, "sysctl", "-qw",
+                   "net.ipv6.conf.%s.disable_ipv6=1" % k)
+            sh("ip", "-n", n, "link", "set", "lo", "up")
+
+    def __getitem__(self, name):
+        return self.ns[name]
+
+    def cmd(self, name, *cmd):
+        return ["ip", "netns", "exec", self.ns[name]] + list(cmd)
+
+    def ip(self, name, *args):
+        return sh("ip", "-n", self.ns[name], *args)
+
+    def veth(self, a, an, b, bn):
+        """A veth pair: a in namespace an, b in namespace bn."""
+        tmp = "mcdv%d" % (os.getpid() % 100000)
+        sh("ip", "link", "add", tmp + "a", "type", "veth", "peer", "name", tmp + "b")
+        sh("ip", "link", "set", tmp + "a", "netns", self.ns[an], "name", a)
+        sh("ip", "link", "set", tmp + "b", "netns", self.ns[bn], "name", b)
+
+    def host(self, name, dev, addr, csum_off=False):
+        """dev in namespace name as a host: up, addr/24, a default route,
+        no reverse path filter; csum_off: the kernel computes the UDP
+        checksums it sends (a veth leaves them partial, which a PMD
+        reading the frames cannot know)."""
+        self.ip(name, "link", "set", dev, "up")
+        self.ip(name, "addr", "add", addr + "/24", "dev", dev)
+        self.ip(name, "route", "add", "default", "dev", dev)
+        for k in ("all", "default", dev):
+            sh(*self.cmd(name, "sysctl", "-qw", "net.ipv4.conf.%s.rp_filter=0" % k))
+        if csum_off:
+            sh(*self.cmd(name, "ethtool", "-K", dev, "tx", "off"))
+
+    @contextmanager
+    def inside(self, name):
+        """Sockets made in this block belong to namespace name (and stay
+        there after it): setns on this thread, and back."""
+        back = os.open("/proc/self/ns/net", os.O_RDONLY)
+        fd = os.open("/run/netns/" + self.ns[name], os.O_RDONLY)
+        try:
+            if _libc.setns(fd, CLONE_NEWNET):
+                raise OSError(ctypes.get_errno(), "setns " + self.ns[name])
+            yield
+        finally:
+            _libc.setns(back, CLONE_NEWNET)
+            os.close(fd)
+            os.close(back)
+
+    def cleanup(self):
+        for n in self.ns.values():
+            p = subprocess.run(["ip", "netns", "pids", n], capture_output=True)
+            for pid in p.stdout.split():
+                try:
+                    os.kill(int(pid), 9)
+                except (OSError, ValueError):
+                    pass
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)
+
+    def gone(self):
+        have = sh("ip", "netns", "list")
+        return not any(re.search(r"^%s\b" % n, have, re.M) for n in self.ns.values())
+
+
+def pcap_records(path):
+    """How many whole records a pcap file being written holds."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return 0
+    n, off = 0, 24
+    while off + 16 <= len(data):
+        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        if off + 16 + incl > len(data):
+            break
+        n += 1
+        off += 16 + incl
+    return n
+
+
+class Capture:
+    """tcpdump on dev in namespace ns (a Netns) into a pcap file, written
+    packet by packet, started once it listens."""
+
+    def __init__(self, netns, ns, dev, path, bpf="ip"):
+        self.path = path
+        self.log = open(path + ".log", "w+")
+        self.p = subprocess.Popen(netns.cmd(ns, "tcpdump", "-q", "-U", "--immediate-mode",
+                                            "-n", "-s", "0", "-i", dev, "-w", path, bpf),
+                                  stderr=self.log, preexec_fn=die_with_parent)
+        wait_for(lambda: "listening on" in self._log() or self.p.poll() is not None)
+
+    def _log(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait(self, n, timeout=10.0):
+        """Until n records were written; whether they were."""
+        return wait_for(lambda: pcap_records(self.path) >= n, timeout)
+
+    def stop(self):
+        """The captured frames (bytes)."""
+        if self.p.poll() is None:
+            self.p.terminate()
+            self.p.wait(timeout=10)
+        return read_frames(self.path) or []
+
+
+class Ctl:
+    """mcsecctl --dpdk SOCKET, remembering the commands that failed."""
+
+    def __init__(self, tool, sock):
+        self.tool, self.sock = tool, sock
+        self.log = []
+
+    def __call__(self, *args):
+        p = subprocess.run([self.tool, "--dpdk", self.sock] + list(args),
+                           capture_output=True, timeout=30)
+        self.log.append((args, p.returncode, p.stderr.decode()))
+        return p.returncode == 0
+
+    def json(self, *args):
+        p = subprocess.run([self.tool, "--dpdk", self.sock, "-j"] + list(args),
+                           capture_output=True, timeout=30)
+        return json.loads(p.stdout) if p.returncode == 0 else None
+
+    def failed(self):
+        return [x for x in self.log if x[1]]
+
+    def stats(self, group, port, d):
+        """One group's counters ({} if it is not there)."""
+        j = self.json("-s", "group", "show", group, "port", str(port), "dir", d)
+        return j[0]["stats"] if j else {}

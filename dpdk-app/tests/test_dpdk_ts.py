@@ -14,15 +14,13 @@ usage: test_dpdk_ts.py MCSEC_DPDK MCSEC_PCAP
 import random
 import sys
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from mcdtest import Tap, run_dpdk, run_pcap, tmpdir, write_key
+from mcdtest import Tap, ref_scramble, run_dpdk, run_pcap, tmpdir, write_key
 from scapy.all import Ether, IP, IPv6, UDP, Raw, raw
 
 tap = Tap()
 DPDK, PCAP = sys.argv[1], sys.argv[2]
 rng = random.Random(0x6d637473)
 G4, G6, PORT = "239.2.0.1", "ff3e::2:1", 1234
-CISSA_IV = b"DVBTMCPTAESCISSA"
 
 
 def rbytes(n):
@@ -44,39 +42,6 @@ def datagram(rtp):
     rng.shuffle(ts)
     hdr = bytes([0x80, 33]) + rbytes(10) if rtp else b""
     return hdr + b"".join(ts)
-
-
-def aes_ecb(key, block):
-    e = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    return e.update(block) + e.finalize()
-
-
-def scramble_payload(fmt, key, p):
-    n = len(p) - len(p) % 16
-    iv = CISSA_IV if fmt == "cissa" else bytes(16)
-    e = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    c = e.update(p[:n]) + e.finalize() if n else b""
-    rest = p[n:]
-    if fmt == "idsa" and rest:
-        pad = aes_ecb(key, c[-16:] if n else iv)
-        rest = bytes(a ^ b for a, b in zip(rest, pad))
-    return c + rest
-
-
-def ref_scramble(fmt, key, parity_bits, data, rtp):
-    off = 12 if rtp else 0
-    out = bytearray(data)
-    for i in range(off, len(data), 188):
-        t = out[i:i + 188]
-        pid = (t[1] & 0x1f) << 8 | t[2]
-        afc = (t[3] >> 4) & 3
-        if pid <= 0x1f or pid == 0x1fff or t[3] & 0xc0 or not afc & 1:
-            continue
-        start = 4 + (1 + t[4] if afc & 2 else 0)
-        t[start:] = scramble_payload(fmt, key, bytes(t[start:]))
-        t[3] |= parity_bits
-        out[i:i + 188] = t
-    return bytes(out)
 
 
 def frame(ip):
