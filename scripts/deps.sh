@@ -8,7 +8,7 @@ linux-headers-amd64 kmod
 libipsec-mb-dev libssl-dev openssl libpcap-dev libmnl-dev
 clang libclang-rt-14-dev llvm
 python3 python3-scapy
-qemu-system-x86 busybox-static cpio iproute2 tcpdump
+qemu-system-x86 busybox-static cpio iproute2 tcpdump ethtool
 tshark tcpreplay smcroute socat iperf3 python3-pyroute2 python3-cryptography
 dpdk-dev libdpdk-dev libinih-dev
 librte-crypto-ipsec-mb23 librte-crypto-openssl23
