@@ -163,7 +163,7 @@ class Appliance:
     """mcsec-dpdk running in the background with its control socket."""
 
     def __init__(self, tool, workdir, vdevs, ports, extra=(), telemetry=False,
-                 lcores="0,1", wrap=()):
+                 lcores="0,1", wrap=(), env=None):
         self.ctl = os.path.join(workdir, "ctl.sock")
         self.prefix = "mcdctl%d_%d" % (os.getpid(), id(self) % 10000)
         args = list(wrap) + [tool, "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
@@ -180,7 +180,8 @@ class Appliance:
         self.out = open(os.path.join(workdir, "app.out"), "w+")
         self.err = open(os.path.join(workdir, "app.err"), "w+")
         self.p = subprocess.Popen(args, stdout=self.out, stderr=self.err,
-                                  preexec_fn=die_with_parent)
+                                  preexec_fn=die_with_parent,
+                                  env=dict(os.environ, **env) if env else None)
         for _ in range(300):
             if os.path.exists(self.ctl) or self.p.poll() is not None:
                 break
