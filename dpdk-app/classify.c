@@ -19,8 +19,12 @@
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "mcsec-dpdk.h"
+
+/* Packets whose headers are fetched ahead of the one being parsed. */
+#define MCD_PREFETCH	4
 
 #define ETH_P_IPV4	0x0800
 #define ETH_P_IPV6	0x86dd
@@ -121,14 +125,6 @@ static void parse_one(struct mcd_lcore *lc, struct mcd_slot *s)
 	s->verdict = MCD_V_WORK;
 }
 
-static bool gkey_eq(const struct mcd_gkey *a, const struct mcd_gkey *b)
-{
-	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
-
-	RTE_BUILD_BUG_ON(sizeof(*a) != 3 * sizeof(u64));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]));
-}
-
 /*
  * The group of a chain (groups that differ only by source, sa.c) that
  * takes this packet: the first whose source matches, source-specific ones
@@ -182,7 +178,7 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 			continue;
 		mcd_gkey_fill(&keys[u], (u8)f->family, f->daddr, f->proto, dir,
 			      wildcard ? 0 : port);
-		if (!u || !gkey_eq(&keys[u], &keys[u - 1])) {
+		if (!u || !mcd_gkey_eq(&keys[u], &keys[u - 1])) {
 			kp[u] = &keys[u];
 			u++;
 		}
@@ -263,7 +259,17 @@ void mcd_classify(struct mcd_lcore *lc, struct mcd_slot *s, u32 n, u8 role)
 	struct mcd_slot *cand[MCD_BURST];
 	u32 nc = 0;
 
+	/*
+	 * The headers of packet i + MCD_PREFETCH are fetched while packet i is
+	 * parsed: its mbuf (fetched by mcd_burst) says where they are, and
+	 * by the time the parser gets there they are in L1, not in L2 or the
+	 * LLC where a NIC put them.
+	 */
+	for (u32 i = 0; i < n && i < MCD_PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(s[i].m, void *));
 	for (u32 i = 0; i < n; i++) {
+		if (i + MCD_PREFETCH < n)
+			rte_prefetch0(rte_pktmbuf_mtod(s[i + MCD_PREFETCH].m, void *));
 		parse_one(lc, &s[i]);
 		if (s[i].verdict == MCD_V_WORK)
 			cand[nc++] = &s[i];

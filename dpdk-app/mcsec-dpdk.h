@@ -20,7 +20,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_rcu_qsbr.h>
@@ -135,17 +137,63 @@ struct mcd_sa {
 	u8 cdev_aad_len;
 };
 
-/* The key of the group hash. Zeroed before filling: it is hashed whole,
- * by rte_hash_crc in 64-bit words, hence the alignment (24 bytes, so the
- * size stays). */
+/* The key of the group hash. It is hashed whole, by rte_hash_crc in 64-bit
+ * words, hence the alignment (24 bytes, so the size stays). */
 struct __attribute__((aligned(8))) mcd_gkey {
-	u8 addr[16];
-	u16 port;			/* UDP destination port, 0 = any */
-	u8 family;
-	u8 proto;			/* UDP, or ESP for ESP decrypt groups */
-	u8 dir;
-	u8 pad[3];
+	union {
+		struct {
+			u8 addr[16];
+			u16 port;	/* UDP destination port, 0 = any */
+			u8 family;
+			u8 proto;	/* UDP, or ESP for ESP decrypt groups */
+			u8 dir;
+			u8 pad[3];
+		};
+		u64 w[3];
+	};
 };
+
+/*
+ * Fills a key from its fields as three whole words, composed in registers
+ * and stored at once: a key written field by field and then read back by
+ * the 64-bit compares and the hash would wait on each load for the byte
+ * stores under it (no store forwarding across them), a stall per packet.
+ */
+static inline void mcd_gkey_fill(struct mcd_gkey *k, u8 family,
+				 const u8 *addr, u8 proto, u8 dir, u16 port)
+{
+	u64 a = 0, b = 0;
+
+	RTE_BUILD_BUG_ON(sizeof(*k) != 3 * sizeof(u64));
+	RTE_BUILD_BUG_ON(offsetof(struct mcd_gkey, port) != 16 ||
+			 offsetof(struct mcd_gkey, family) != 18 ||
+			 offsetof(struct mcd_gkey, proto) != 19 ||
+			 offsetof(struct mcd_gkey, dir) != 20);
+	if (family == MC_AF_INET) {
+		u32 v4;
+
+		memcpy(&v4, addr, 4);
+		a = v4;
+	} else {
+		memcpy(&a, addr, 8);
+		memcpy(&b, addr + 8, 8);
+	}
+	k->w[0] = a;
+	k->w[1] = b;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	k->w[2] = port | (u64)family << 16 | (u64)proto << 24 | (u64)dir << 32;
+#else
+	k->w[2] = (u64)port << 48 | (u64)family << 40 | (u64)proto << 32 |
+		  (u64)dir << 24;
+#endif
+}
+
+static inline bool mcd_gkey_eq(const struct mcd_gkey *x,
+			       const struct mcd_gkey *y)
+{
+	return !((x->w[0] ^ y->w[0]) | (x->w[1] ^ y->w[1]) |
+		 (x->w[2] ^ y->w[2]));
+}
 
 struct mcd_group {
 	u32 id;				/* 1.., unique while it exists */
@@ -248,8 +296,6 @@ struct mcd_sa *mcd_sa_by_parity(const struct mcd_group *g, u8 parity);
 bool mcd_sa_is_active(const struct mcd_group *g, const struct mcd_sa *sa);
 /* The sender switches to sa (NULL: stops, fails closed). */
 void mcd_group_set_tx(struct mcd_group *g, struct mcd_sa *sa);
-void mcd_gkey_fill(struct mcd_gkey *k, u8 family, const u8 *addr, u8 proto,
-		   u8 dir, u16 port);
 /* Workers' side of RCU: register and go online before the first lookup,
  * report a quiescent state once per poll loop (no group or SA pointer is
  * held across it), go offline when leaving. */

@@ -75,17 +75,6 @@ u64 mcd_now(void)
 	return (u64)ts.tv_sec;
 }
 
-void mcd_gkey_fill(struct mcd_gkey *k, u8 family, const u8 *addr, u8 proto,
-		   u8 dir, u16 port)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->addr, addr, family == MC_AF_INET ? 4 : 16);
-	k->family = family;
-	k->proto = proto;
-	k->dir = dir;
-	k->port = port;
-}
-
 bool mcd_tables_init(char *err, size_t errlen)
 {
 	struct rte_hash_parameters hp = {

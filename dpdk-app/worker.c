@@ -142,10 +142,9 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 	st[0] = t0;
 #endif
 
-	/* The headers of the whole burst are read next: fetch them now. */
+	/* The mbufs are read next (classify fetches their data ahead). */
 	for (u32 i = 0; i < n; i++) {
 		rte_prefetch0(pkts[i]);
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 		lc->slots[i].m = pkts[i];
 	}
 	mcd_classify(lc, lc->slots, n, q->role);
