@@ -158,23 +158,26 @@ static bool ts_pid_selected(const struct mc_ts_cfg *cfg, u16 pid)
  * Validates every TS packet of the datagram and says which keys it needs:
  * bit t of *need is set when a packet with payload has scrambling bits t
  * (for 00 only when its PID is selected, i.e. the scrambler would mark it).
+ * off[i] keeps packet i's payload offset (MC_TS_PKT_LEN: none) for the
+ * pass that changes them, which then need not walk the headers again.
  */
 static int ts_check(const struct mc_ts_cfg *cfg, const u8 *ts, u32 n,
-		    u8 *need)
+		    u8 *need, u8 *off)
 {
-	u32 i, off;
-	u8 tsc;
+	u32 i, o;
+	u8 tsc, bits = 0;
 
-	*need = 0;
 	for (i = 0; i < n; i++, ts += MC_TS_PKT_LEN) {
-		if (!ts_payload_off(ts, &off))
+		if (!ts_payload_off(ts, &o))
 			return MCSEC_STAT_A_IN_PKTS_MALFORMED;
-		if (off == MC_TS_PKT_LEN)
+		off[i] = (u8)o;
+		if (o == MC_TS_PKT_LEN)
 			continue;
 		tsc = ts[3] >> 6;
 		if (tsc || ts_pid_selected(cfg, ts_pid(ts)))
-			*need |= 1u << tsc;
+			bits |= 1u << tsc;
 	}
+	*need = bits;
 	return 0;
 }
 
@@ -186,39 +189,35 @@ static bool ts_format_ok(const struct mc_ts_cfg *cfg)
 
 /*
  * Appends the job for one payload unless it has nothing to do: CISSA leaves
- * a payload shorter than one block clear.
+ * a payload shorter than one block clear. Every packet starts afresh from
+ * the fixed IV; IDSA's is zero.
  */
 static void ts_add_job(const struct mc_ts_cfg *cfg, u8 op, const void *key,
 		       u8 *data, u32 len, struct mc_job *jobs, u32 *n_jobs)
 {
-	bool cissa = cfg->format == MCSEC_FORMAT_TS_CISSA;
 	struct mc_job *j;
 
-	if (cissa && len < TS_BLOCK)
-		return;
-	j = &jobs[(*n_jobs)++];
-	memset(j, 0, sizeof(*j));
-	j->key = key;
-	j->data = data;
-	j->len = len;
-	j->op = op;
-	j->iv_len = TS_BLOCK;
-	/* Every packet starts afresh from the fixed IV; IDSA's is zero. */
-	if (cissa) {
+	if (cfg->format == MCSEC_FORMAT_TS_CISSA) {
+		if (len < TS_BLOCK)
+			return;
+		j = &jobs[(*n_jobs)++];
+		/* One assignment: the stores go out once, whole. */
+		*j = (struct mc_job){ .key = key, .data = data, .len = len,
+				      .op = op, .iv_len = TS_BLOCK,
+				      .residual = MC_RESIDUAL_CLEAR };
 		memcpy(j->iv, mc_cissa_iv, TS_BLOCK);
-		j->residual = MC_RESIDUAL_CLEAR;
 	} else {
-		j->residual = MC_RESIDUAL_IDSA;
+		j = &jobs[(*n_jobs)++];
+		*j = (struct mc_job){ .key = key, .data = data, .len = len,
+				      .op = op, .iv_len = TS_BLOCK,
+				      .residual = MC_RESIDUAL_IDSA };
 	}
 }
 
-static void ts_scramble_one(const struct mc_ts_cfg *cfg, u8 *ts, u8 mark,
-			    const void *key, struct mc_job *jobs, u32 *n_jobs,
-			    struct mc_ts_tally *tally)
+static void ts_scramble_one(const struct mc_ts_cfg *cfg, u8 *ts, u32 off,
+			    u8 mark, const void *key, struct mc_job *jobs,
+			    u32 *n_jobs, struct mc_ts_tally *tally)
 {
-	u32 off = MC_TS_PKT_LEN;
-
-	ts_payload_off(ts, &off);
 	if (!ts_pid_selected(cfg, ts_pid(ts))) {
 		tally->clear++;
 	} else if (ts[3] & TS_TSC_MASK) {
@@ -237,8 +236,8 @@ int mc_ts_scramble(const struct mc_ts_cfg *cfg, u8 *p, u32 len, u8 parity,
 		   const void *key, struct mc_job *jobs, u32 *n_jobs,
 		   struct mc_ts_tally *tally)
 {
+	u8 mark, need, off[MC_TS_MAX_PER_DGRAM];
 	u32 start, n, i;
-	u8 mark, need;
 	int err;
 
 	*n_jobs = 0;
@@ -249,23 +248,22 @@ int mc_ts_scramble(const struct mc_ts_cfg *cfg, u8 *p, u32 len, u8 parity,
 	mark = parity == MCSEC_PARITY_EVEN ? TS_TSC_EVEN : TS_TSC_ODD;
 	err = ts_bounds(cfg, p, len, &start, &n);
 	if (!err)
-		err = ts_check(cfg, p + start, n, &need);
+		err = ts_check(cfg, p + start, n, &need, off);
 	if (err)
 		return err;
 	if ((need & 1) && !key)
 		return MCSEC_STAT_A_OUT_PKTS_NO_SA;
 	for (i = 0; i < n; i++)
-		ts_scramble_one(cfg, p + start + i * MC_TS_PKT_LEN, mark, key,
-				jobs, n_jobs, tally);
+		ts_scramble_one(cfg, p + start + i * MC_TS_PKT_LEN, off[i], mark,
+				key, jobs, n_jobs, tally);
 	return 0;
 }
 
-static void ts_descramble_one(const struct mc_ts_cfg *cfg, u8 *ts,
+static void ts_descramble_one(const struct mc_ts_cfg *cfg, u8 *ts, u32 off,
 			      const void *const keys[2], struct mc_job *jobs,
 			      u32 *n_jobs, struct mc_ts_tally *tally)
 {
 	u8 tsc = ts[3] & TS_TSC_MASK;
-	u32 off = MC_TS_PKT_LEN;
 
 	if (!tsc) {
 		tally->clear++;
@@ -276,7 +274,6 @@ static void ts_descramble_one(const struct mc_ts_cfg *cfg, u8 *ts,
 		return;
 	}
 	ts[3] = (u8)(ts[3] & ~TS_TSC_MASK);
-	ts_payload_off(ts, &off);
 	if (off == MC_TS_PKT_LEN) {
 		tally->no_payload++;
 		return;
@@ -290,8 +287,8 @@ int mc_ts_descramble(const struct mc_ts_cfg *cfg, u8 *p, u32 len,
 		     const void *const keys[2], struct mc_job *jobs,
 		     u32 *n_jobs, struct mc_ts_tally *tally)
 {
+	u8 need, off[MC_TS_MAX_PER_DGRAM];
 	u32 start, n, i;
-	u8 need;
 	int err;
 
 	*n_jobs = 0;
@@ -300,13 +297,13 @@ int mc_ts_descramble(const struct mc_ts_cfg *cfg, u8 *p, u32 len,
 		return MCSEC_STAT_A_IN_PKTS_NO_SA;
 	err = ts_bounds(cfg, p, len, &start, &n);
 	if (!err)
-		err = ts_check(cfg, p + start, n, &need);
+		err = ts_check(cfg, p + start, n, &need, off);
 	if (err)
 		return err;
 	if (((need & 1u << 2) && !keys[0]) || ((need & 1u << 3) && !keys[1]))
 		return MCSEC_STAT_A_IN_PKTS_NO_SA;
 	for (i = 0; i < n; i++)
-		ts_descramble_one(cfg, p + start + i * MC_TS_PKT_LEN, keys,
-				  jobs, n_jobs, tally);
+		ts_descramble_one(cfg, p + start + i * MC_TS_PKT_LEN, off[i],
+				  keys, jobs, n_jobs, tally);
 	return 0;
 }
