@@ -206,14 +206,28 @@ static bool key_is_gcm(const struct mc_key *k)
 	       k->suite == MCSEC_SUITE_AES128_GMAC;
 }
 
-/* Constant time: every byte is looked at whatever the first difference. */
+/*
+ * Constant time: every byte is looked at whatever the first difference.
+ * Tags are 8, 12 or 16 bytes (job_valid), so 4-byte words. The differences
+ * gather in a register that the empty asm hides from the compiler at each
+ * step, so it cannot stop at the first one; a volatile accumulator did the
+ * same but went through the stack, a store-forwarding wait per byte (~20 ns
+ * per decrypted packet, a seventh of what GCM itself takes for 1,400 bytes).
+ */
 static bool tag_equal(const u8 *a, const u8 *b, u32 n)
 {
-	volatile u8 d = 0;
-	u32 i;
+	u32 d = 0, x, y, i;
 
-	for (i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
+	for (i = 0; i + 4 <= n; i += 4) {
+		memcpy(&x, a + i, 4);
+		memcpy(&y, b + i, 4);
+		d |= x ^ y;
+		__asm__ ("" : "+r" (d));
+	}
+	for (; i < n; i++) {
+		d |= (u32)(a[i] ^ b[i]);
+		__asm__ ("" : "+r" (d));
+	}
 	return d == 0;
 }
 
