@@ -251,19 +251,33 @@ void mc_ipv4_csum_update(u8 *iph)
 	mc_put_be16(iph + 10, mc_csum_fold(mc_csum_add(0, iph, hl)));
 }
 
-void mc_udp_csum_update(u8 *pkt, const struct mc_flow *f)
+/*
+ * Both pseudo-headers sum to the addresses + protocol + UDP length; the
+ * UDP header is summed from its parse, not from memory: loads over a
+ * checksum field just zeroed would wait for that store to reach the cache.
+ */
+u32 mc_udp_csum_start(const struct mc_flow *f)
 {
-	u8 *uh = pkt + f->payload_off - UDP_HLEN;
-	u32 ulen = f->payload_len + UDP_HLEN;
 	u32 alen = f->family == MC_AF_INET ? 4 : 16;
+	u32 ulen = f->payload_len + UDP_HLEN;
 	u32 sum;
-	u16 csum;
 
-	/* Both pseudo-headers sum to the addresses + protocol + UDP length. */
 	sum = mc_csum_add(MC_IPPROTO_UDP + ulen, f->saddr, alen);
 	sum = mc_csum_add(sum, f->daddr, alen);
-	mc_put_be16(uh + 6, 0);
-	csum = mc_csum_fold(mc_csum_add(sum, uh, ulen));
+	return sum + f->sport + f->dport + ulen;
+}
+
+void mc_udp_csum_store(u8 *pkt, const struct mc_flow *f, u32 sum)
+{
+	u16 csum = mc_csum_fold(sum);
+
 	/* 0 means "no checksum" on the wire (and is forbidden for IPv6). */
-	mc_put_be16(uh + 6, csum ? csum : 0xffff);
+	mc_put_be16(pkt + f->payload_off - 2, csum ? csum : 0xffff);
+}
+
+void mc_udp_csum_update(u8 *pkt, const struct mc_flow *f)
+{
+	mc_udp_csum_store(pkt, f, mc_csum_add(mc_udp_csum_start(f),
+					      pkt + f->payload_off,
+					      f->payload_len));
 }

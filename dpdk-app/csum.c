@@ -17,7 +17,6 @@
 
 #include "mcsec-dpdk.h"
 
-#define UDP_HLEN	8
 #define BULK		64	/* bytes per AVX2 iteration */
 
 static bool have_avx2, have_avx512;
@@ -166,20 +165,7 @@ u32 mcd_csum_add(u32 sum, const u8 *p, u32 len)
 /* mc_udp_csum_update() with the bulk summed by mcd_csum_add(). */
 void mcd_udp_csum_update(u8 *pkt, const struct mc_flow *f)
 {
-	u8 *uh = pkt + f->payload_off - UDP_HLEN;
-	u32 ulen = f->payload_len + UDP_HLEN;
-	u32 alen = f->family == MC_AF_INET ? 4 : 16;
-	u32 sum;
-	u16 csum;
-
-	sum = mc_csum_add(MC_IPPROTO_UDP + ulen, f->saddr, alen);
-	sum = mc_csum_add(sum, f->daddr, alen);
-	/*
-	 * The header from its parse, not from memory: loads over the checksum
-	 * field just zeroed would wait for that store to reach the cache.
-	 */
-	sum += (u32)f->sport + f->dport + ulen;
-	csum = mc_csum_fold(mcd_csum_add(sum, uh + UDP_HLEN, ulen - UDP_HLEN));
-	/* 0 means "no checksum" on the wire (and is forbidden for IPv6). */
-	mc_put_be16(uh + 6, csum ? csum : 0xffff);
+	mc_udp_csum_store(pkt, f, mcd_csum_add(mc_udp_csum_start(f),
+					       pkt + f->payload_off,
+					       f->payload_len));
 }
