@@ -29,6 +29,7 @@ Needs root. Usage: test_dpdk_live.py MCSEC_DPDK MCSECCTL"""
 
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -37,6 +38,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mcdtest  # noqa: E402
+from mcdtest import wait_for  # noqa: E402
 
 from scapy.all import Ether, IP, UDP, Raw, raw, rdpcap  # noqa: E402
 
@@ -44,8 +46,6 @@ DPDK, CTL = sys.argv[1], sys.argv[2]
 PY = "/usr/bin/python3"
 ME = os.path.abspath(__file__)
 t = mcdtest.Tap()
-TAG = "%d" % (os.getpid() % 100000)
-NS = {n: "mcdlive%s%s" % (n, TAG) for n in "SAR"}
 ROTATIONS = 20
 
 
@@ -86,7 +86,7 @@ def role_send(stopfile, outfile):
         f.write(str(n))
 
 
-def role_recv(stopfile, outfile):
+def role_recv(stopfile, outfile, sentfile):
     socks = {}
     for g, (a, p) in DST.items():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -118,8 +118,15 @@ def role_recv(stopfile, outfile):
             idle_since = None
             continue
         if os.path.exists(stopfile):
+            # Everything the sender says it sent, or nothing for long.
+            try:
+                n = int(open(sentfile).read())
+            except (OSError, ValueError):
+                n = None
+            if n is not None and all(len(v) + bad[g] >= n for g, v in got.items()):
+                break
             idle_since = idle_since or time.time()
-            if time.time() - idle_since > 1.0:
+            if time.time() - idle_since > 10.0:
                 break
         time.sleep(0.0005)
     with open(outfile, "w") as f:
@@ -136,78 +143,56 @@ def role_inject(hexframes):
 
 if len(sys.argv) > 3 and sys.argv[3] == "--role":
     {"send": lambda: role_send(sys.argv[5], sys.argv[6]),
-     "recv": lambda: role_recv(sys.argv[5], sys.argv[6]),
+     "recv": lambda: role_recv(sys.argv[5], sys.argv[6], sys.argv[7]),
      "inject": lambda: role_inject(sys.argv[5:])}[sys.argv[4]]()
     sys.exit(0)
 
 
 # ---- the test -------------------------------------------------------------
 
-def sh(*cmd, check=True):
-    p = subprocess.run(cmd, capture_output=True, timeout=60)
-    if check and p.returncode:
-        raise RuntimeError("%s: %s" % (" ".join(cmd), p.stderr.decode()))
-    return p.stdout.decode()
+NET = None         # the test's namespaces (mcdtest.Netns)
 
 
 def nsx(ns, *cmd):
-    return ["ip", "netns", "exec", NS[ns]] + list(cmd)
+    return NET.cmd(ns, *cmd)
 
 
 def setup():
-    for n in NS.values():
-        sh("ip", "netns", "add", n)
-    pairs = [("s0", "S", "a0", "A"), ("a1", "A", "a2", "A"), ("a3", "A", "r0", "R")]
-    for x, xn, y, yn in pairs:
-        sh("ip", "link", "add", "mcdl%s" % x, "type", "veth", "peer", "name", "mcdl%s" % y)
-        sh("ip", "link", "set", "mcdl%s" % x, "netns", NS[xn], "name", x)
-        sh("ip", "link", "set", "mcdl%s" % y, "netns", NS[yn], "name", y)
-    for n in "SAR":
-        # No IPv6: no kernel-made ND or MLD traffic on the test's wires.
-        sh(*nsx(n, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"))
-        sh(*nsx(n, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"))
-        sh(*nsx(n, "ip", "link", "set", "lo", "up"))
+    global NET
+    NET = mcdtest.Netns("mcdlive", "SAR")
+    for x, xn, y, yn in [("s0", "S", "a0", "A"), ("a1", "A", "a2", "A"), ("a3", "A", "r0", "R")]:
+        NET.veth(x, xn, y, yn)
     for dev in ("a0", "a1", "a2", "a3"):
-        sh(*nsx("A", "ip", "link", "set", dev, "up"))
-    sh(*nsx("S", "ip", "link", "set", "s0", "up"))
-    sh(*nsx("S", "ip", "addr", "add", "10.9.1.1/24", "dev", "s0"))
-    sh(*nsx("R", "ip", "link", "set", "r0", "up"))
-    sh(*nsx("R", "ip", "addr", "add", "10.9.2.2/24", "dev", "r0"))
-    sh(*nsx("R", "ip", "route", "add", "default", "dev", "r0"))
-    for k in ("all", "default", "r0"):
-        sh(*nsx("R", "sysctl", "-qw", "net.ipv4.conf.%s.rp_filter=0" % k))
+        NET.ip("A", "link", "set", dev, "up")
+    NET.ip("S", "link", "set", "s0", "up")
+    NET.ip("S", "addr", "add", "10.9.1.1/24", "dev", "s0")
+    NET.host("R", "r0", "10.9.2.2")
 
 
-def cleanup():
-    for n in NS.values():
-        subprocess.run(["ip", "netns", "pids", n], capture_output=True)
-        p = subprocess.run(["ip", "netns", "pids", n], capture_output=True)
-        for pid in p.stdout.split():
-            try:
-                os.kill(int(pid), 9)
-            except (OSError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", n], capture_output=True)
+def sa_stats(m, group, port, d, key):
+    """One SA's counters: key is its SPI or parity ({} if it is gone)."""
+    j = m.json("-s", "sa", "show", group, "port", str(port), "dir", d) or []
+    for sa in j:
+        if sa.get("spi", sa.get("parity")) == key:
+            return sa.get("stats", {})
+    return {}
 
 
-class Ctl:
-    def __init__(self, sock):
-        self.sock = sock
-        self.log = []
+def opened(st):
+    """What a receiving SA did with the packets that reached it."""
+    return sum(v for k, v in st.items() if k.startswith("in-pkts-"))
 
-    def __call__(self, *args):
-        p = subprocess.run([CTL, "--dpdk", self.sock] + list(args),
-                           capture_output=True, timeout=30)
-        self.log.append((args, p.returncode, p.stderr.decode()))
-        return p.returncode == 0
 
-    def json(self, *args):
-        p = subprocess.run([CTL, "--dpdk", self.sock, "-j"] + list(args),
-                           capture_output=True, timeout=30)
-        return json.loads(p.stdout) if p.returncode == 0 else None
-
-    def failed(self):
-        return [x for x in self.log if x[1]]
+def drained(m, group, port, old, new):
+    """The sender switched from old to new (new protects packets: with
+    one worker no later burst uses old) and the receiver's old SA has
+    seen every packet the sender's old SA sent: old can go on both sides
+    without a packet still on the wire for it. Conditions, not sleeps."""
+    if not wait_for(lambda: sa_stats(m, group, port, "encrypt", new).get(
+            "out-pkts-protected"), 20):
+        return False
+    sent = sa_stats(m, group, port, "encrypt", old).get("out-pkts-protected", 0)
+    return bool(wait_for(lambda: opened(sa_stats(m, group, port, "decrypt", old)) >= sent, 20))
 
 
 def esp_key(i):
@@ -237,9 +222,8 @@ def rotate(m, keydir):
                 "suite", "aes128-gcm", "key-file", k)
         ok &= m("sa", "set", "239.1.1.1", "port", "5000", "dir", "encrypt", "spi", new,
                 "active")
-        time.sleep(0.03)
+        ok &= drained(m, "239.1.1.1", 5000, int(old, 16), int(new, 16))
         ok &= m("sa", "del", "239.1.1.1", "port", "5000", "dir", "encrypt", "spi", old)
-        time.sleep(0.03)
         ok &= m("sa", "del", "239.1.1.1", "port", "5000", "dir", "decrypt", "spi", old)
         # TS: a new word for the parity not in use, on both sides, then flip.
         other = "odd" if ts_parity == "even" else "even"
@@ -250,8 +234,9 @@ def rotate(m, keydir):
                     "key-file", k)
         ok &= m("group", "set", "239.2.2.2", "port", "1234", "dir", "encrypt", "parity",
                 other)
+        # The next round replaces the word of the parity left now.
+        ok &= drained(m, "239.2.2.2", 1234, ts_parity, other)
         ts_parity = other
-        time.sleep(0.03)
     return ok
 
 
@@ -291,39 +276,31 @@ def live(wd, m):
     recv_out = os.path.join(wd, "recv.json")
     send_out = os.path.join(wd, "sent")
     cap = os.path.join(wd, "wire.pcap")
-    tlog = open(cap + ".log", "w+")
-    tcpd = subprocess.Popen(nsx("A", "tcpdump", "-q", "-U", "--immediate-mode", "-n",
-                                "-s", "0", "-i", "a2", "-w", cap, "ip"), stderr=tlog)
-    for _ in range(200):
-        tlog.seek(0)
-        if "listening on" in tlog.read():
-            break
-        time.sleep(0.05)
-    recv = subprocess.Popen(nsx("R", PY, ME, DPDK, CTL, "--role", "recv", stop, recv_out))
-    for _ in range(100):
-        if os.path.exists(recv_out + ".ready"):
-            break
-        time.sleep(0.05)
-    time.sleep(0.5)
-    send = subprocess.Popen(nsx("S", PY, ME, DPDK, CTL, "--role", "send", stop, send_out))
-    for _ in range(200):
-        if os.path.exists(send_out + ".ready"):
-            break
-        time.sleep(0.05)
-    time.sleep(1.0)
+    wire = mcdtest.Capture(NET, "A", "a2", cap, "ip")
+    recv = subprocess.Popen(nsx("R", PY, ME, DPDK, CTL, "--role", "recv", stop, recv_out,
+                                send_out), preexec_fn=mcdtest.die_with_parent)
+    wait_for(lambda: os.path.exists(recv_out + ".ready"), 10)
+    send = subprocess.Popen(nsx("S", PY, ME, DPDK, CTL, "--role", "send", stop, send_out),
+                            preexec_fn=mcdtest.die_with_parent)
+    wait_for(lambda: os.path.exists(send_out + ".ready"), 10)
+    # Some traffic under the first SAs before the rotations start.
+    wait_for(lambda: stats(m, "239.1.1.1", 5000, "decrypt").get("in-pkts-ok", 0) >= 100, 20)
     t0 = time.time()
     rot_ok = rotate(m, keydir)
     took = time.time() - t0
-    time.sleep(3.0)
+    # Some traffic under the last SAs.
+    done = stats(m, "239.1.1.1", 5000, "decrypt").get("in-pkts-ok", 0)
+    wait_for(lambda: stats(m, "239.1.1.1", 5000, "decrypt").get("in-pkts-ok", 0) >= done + 500,
+             20)
     open(stop, "w").close()
     send.wait(timeout=30)
     recv.wait(timeout=60)
-    time.sleep(0.5)
-    tcpd.terminate()
-    tcpd.wait(timeout=10)
+    # Every protected frame (ESP + TS) of the sent count on the capture.
+    n = int(open(send_out).read())
+    wire.wait(2 * n)
+    wire.stop()
     ok(rot_ok, "%d ESP rotations and %d TS parity flips through mcsecctl, in %.1f s" %
        (ROTATIONS, ROTATIONS, took), m.failed())
-    n = int(open(send_out).read())
     r = json.load(open(recv_out))
     for g in ("esp", "ts"):
         got = r["got"][g]
@@ -402,8 +379,8 @@ def attacks(wd, m, frames):
         before = stats(m, "239.1.1.1", 5000, "decrypt")
         subprocess.run(nsx("A", PY, ME, DPDK, CTL, "--role", "inject", bytes(frame).hex()),
                        timeout=30)
-        time.sleep(0.3)
-        after = stats(m, "239.1.1.1", 5000, "decrypt")
+        after = wait_for(lambda: (lambda a: a if a != before else None)(
+            stats(m, "239.1.1.1", 5000, "decrypt")), 10) or before
         diff = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
         ok(diff == {counter: 1}, "a %s ESP packet is dropped and counted %s" % (name, counter),
            repr(diff))
@@ -412,8 +389,7 @@ def attacks(wd, m, frames):
     tot0 = m.json("stats")
     subprocess.run(nsx("A", PY, ME, DPDK, CTL, "--role", "inject", bytes(cut).hex()),
                    timeout=30)
-    time.sleep(0.3)
-    tot1 = m.json("stats")
+    tot1 = wait_for(lambda: (lambda a: a if a != tot0 else None)(m.json("stats")), 10) or tot0
     diff = {k: tot1[k] - tot0[k] for k in tot1 if tot1[k] != tot0[k]}
     ok(diff == {"in-pkts-truncated": 1},
        "a truncated ESP packet is dropped and counted in-pkts-truncated (totals)", repr(diff))
@@ -442,7 +418,10 @@ def exhaustion(wd, m, app):
                        "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW);s.bind(('s0',0))\n"
                        "for h in sys.argv[1:]:\n s.send(bytes.fromhex(h)); time.sleep(0.01)\n")
                    + [f.hex() for f in frames], timeout=30)
-    time.sleep(1.0)
+    wait_for(lambda: sum(stats(m, "239.3.3.3", 7000, "encrypt").get(k, 0) for k in
+                         ("out-pkts-protected", "out-pkts-seq-exhausted")) >= 20, 10)
+    evf.flush()
+    wait_for(lambda: os.path.getsize(evf.name) > 0, 5)
     mon.terminate()
     mon.wait()
     evf.seek(0)
@@ -466,21 +445,23 @@ def main():
             # loaded 2-core machine must not lose what the kernel queued.
             vdevs = ["net_af_packet%d,iface=a%d,qpairs=1,framecnt=4096" % (i, i)
                      for i in range(4)]
-            app_args = ["ip", "netns", "exec", NS["A"]]
+            app_args = NET.cmd("A")
             app = mcdtest.Appliance(DPDK, wd, vdevs, ["0:encrypt:1", "2:decrypt:3"],
                                     wrap=app_args)
             t.ok(app.alive(), "the appliance runs on four af_packet ports in ns A")
-            m = Ctl(app.ctl)
+            m = mcdtest.Ctl(CTL, app.ctl)
             frames = live(wd, m)
             attacks(wd, m, frames)
             exhaustion(wd, m, app)
             rc, out, err = app.stop()
             t.ok(rc == 0, "the appliance exits 0 on SIGTERM", err[-3000:])
         finally:
-            cleanup()
-        t.ok(not any(n in sh("ip", "netns", "list") for n in NS.values()),
-             "cleanup: the test's namespaces are gone")
+            if NET:
+                NET.cleanup()
+        t.ok(NET is not None and NET.gone(), "cleanup: the test's namespaces are gone")
     t.done()
 
 
+# A timeout's SIGTERM unwinds through the finally blocks (namespaces go).
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 main()
