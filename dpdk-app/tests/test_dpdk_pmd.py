@@ -4,11 +4,13 @@ sockets in network namespaces this test creates, in through the PMD,
 protected or opened, and out through it to the other namespace.
 
   af_xdp:
-  ns S               ns A (mcsec-dpdk, net_af_xdp x2)              ns R
-  +----------+      +---------------------------------------+     +----------+
-  | s0       |-veth-| x0 port 0 encrypt:1   decrypt:0 port 1 x1 |-veth-| r0       |
-  | 10.9.0.1 |      |   (XDP socket per port, queue 0)       |     | 10.9.0.2 |
-  +----------+      +---------------------------------------+     +----------+
+  ns S              ns A: mcsec-dpdk                            ns R
+  +----------+      +---------------------------------------+      +----------+
+  | s0       | veth | x0 (port 0)             (port 1) x1   | veth | r0       |
+  | 10.9.0.1 |------| net_af_xdp0 --encrypt--> net_af_xdp1  |------| 10.9.0.2 |
+  | UDP tx   |      |             <--decrypt--              |      | capture  |
+  | UDP rx   |      |  one XDP socket per port, queue 0     |      | pkt tx   |
+  +----------+      +---------------------------------------+      +----------+
 
   tap: the same with net_tap0 / net_tap1: the appliance creates the tap
   devices in ns A, the test then moves their kernel side into S and R
