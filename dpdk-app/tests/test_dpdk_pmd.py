@@ -36,6 +36,7 @@ import re
 import signal
 import socket
 import struct
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -236,6 +237,23 @@ def decrypt(kind, fmt, net, m, wd):
        (kind, N, N, 7 * N), repr((e, x)))
 
 
+def queues(net, cfg):
+    """Two workers need two queues per port. DPDK 22.11's af_xdp takes
+    its queue limit from the driver's combined channels, which veth does
+    not report (only rx and tx): one queue, so two workers are refused."""
+    p = subprocess.run(net.cmd("A", DPDK, "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+                               "--no-telemetry", "--lcores", "0@0,1@1,2@1", "--file-prefix",
+                               "mcdpmdq%d" % os.getpid(), "--log-level", "lib.*:error",
+                               "--vdev", "net_af_xdp0,iface=x0,start_queue=0,queue_count=1",
+                               "--", "--config", cfg, "--port", "0:encrypt"),
+                       capture_output=True, timeout=60)
+    err = p.stderr.decode(errors="replace")
+    t.ok(p.returncode == 2 and "port 0 (net_af_xdp) has 1 rx / 1 tx queues, 2 workers need "
+         "one each: use fewer lcores" in err,
+         "af_xdp: two workers on a one-queue port are refused at start, exit 2, saying why",
+         "rc %d\n%s" % (p.returncode, err[-2000:]))
+
+
 def run(kind, fmt):
     net = mcdtest.Netns("mcdpmd" + kind[0], "SAR")
     tag = "%d" % (os.getpid() % 100000)
@@ -294,6 +312,8 @@ def run(kind, fmt):
                  lc.get("tx-full") == 0 and lc.get("crypto-errors") == 0,
                  "%s: the worker sent every frame it received (rx = tx >= %d), "
                  "tx-full 0, crypto-errors 0" % (kind, 4 * N), out)
+            if kind == "af_xdp":
+                queues(net, cfg)
     finally:
         if app:
             app.stop()
