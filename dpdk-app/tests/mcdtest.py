@@ -166,8 +166,9 @@ class Appliance:
                  lcores="0,1", wrap=(), env=None):
         self.ctl = os.path.join(workdir, "ctl.sock")
         self.prefix = "mcdctl%d_%d" % (os.getpid(), id(self) % 10000)
+        # "-l 0,1", or with "@" EAL's --lcores map (more lcores than cores).
         args = list(wrap) + [tool, "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
-                "-l", lcores, "--file-prefix", self.prefix,
+                "--lcores" if "@" in lcores else "-l", lcores, "--file-prefix", self.prefix,
                 "--log-level", "lib.*:error"]
         if not telemetry:
             args.append("--no-telemetry")

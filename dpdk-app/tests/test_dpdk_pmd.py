@@ -15,6 +15,8 @@ protected or opened, and out through it to the other namespace.
   tap: the same with net_tap0 / net_tap1: the appliance creates the tap
   devices in ns A, the test then moves their kernel side into S and R
   (the PMD keeps its file descriptors), where they are the hosts' s0 / r0.
+  Then tap again with two workers (two queues per port; the kernel picks
+  a tap queue per flow), TS CISSA.
 
 For each PMD, with the groups from a configuration file and the counters
 through the control socket (mcsecctl --dpdk -j):
@@ -254,8 +256,11 @@ def queues(net, cfg):
          "rc %d\n%s" % (p.returncode, err[-2000:]))
 
 
-def run(kind, fmt):
-    net = mcdtest.Netns("mcdpmd" + kind[0], "SAR")
+def run(kind, fmt, workers=1):
+    name = kind if workers == 1 else "%s, %d workers" % (kind, workers)
+    # More lcores than the 2 cores here: the workers share core 1.
+    lcores = "0,1" if workers == 1 else "0@0,1@1,2@1"
+    net = mcdtest.Netns("mcdpmd%s%d" % (kind[0], workers), "SAR")
     tag = "%d" % (os.getpid() % 100000)
     app = None
     env = None
@@ -277,14 +282,15 @@ def run(kind, fmt):
                 taps = {"S": "mcdtp%ss" % tag, "R": "mcdtp%sr" % tag}
                 vdevs = ["net_tap0,iface=%s" % taps["S"], "net_tap1,iface=%s" % taps["R"]]
             app = mcdtest.Appliance(DPDK, wd, vdevs, ["0:encrypt:1", "1:decrypt:0"],
-                                    extra=["--config", cfg], wrap=net.cmd("A"), env=env)
+                                    extra=["--config", cfg], wrap=net.cmd("A"), env=env,
+                                    lcores=lcores)
             if kind == "tap":
                 for n, dev in taps.items():
                     if app.alive():
                         net.ip("A", "link", "set", dev, "netns", net[n])
                         net.ip(n, "link", "set", dev, "name", n.lower() + "0")
             if not t.ok(app.alive(), "%s: the appliance runs on two %s ports in ns A" %
-                        (kind, kind), app.stop() if not app.alive() else ""):
+                        (name, kind), app.stop() if not app.alive() else ""):
                 return
             if kind == "af_xdp":
                 links = net.ip("A", "-d", "link", "show")
@@ -297,32 +303,37 @@ def run(kind, fmt):
                 links = net.ip("S", "-d", "link", "show", "s0") + \
                     net.ip("R", "-d", "link", "show", "r0")
                 t.ok(links.count("tun type tap") == 2,
-                     "tap: s0 (ns S) and r0 (ns R) are the PMD's tap devices", links)
+                     "%s: s0 (ns S) and r0 (ns R) are the PMD's tap devices" % name, links)
             net.host("S", "s0", S_ADDR, csum_off=kind == "af_xdp")
             net.host("R", "r0", R_ADDR, csum_off=kind == "af_xdp")
             m = mcdtest.Ctl(CTL, app.ctl)
-            encrypt(kind, fmt, net, m, wd)
-            decrypt(kind, fmt, net, m, wd)
+            encrypt(name, fmt, net, m, wd)
+            decrypt(name, fmt, net, m, wd)
             rc, out, err = app.stop()
-            t.ok(rc == 0, "%s: the appliance exits 0 on SIGTERM" % kind, err[-3000:])
+            t.ok(rc == 0, "%s: the appliance exits 0 on SIGTERM" % name, err[-3000:])
             # Whatever else the kernels sent (IGMP reports) was forwarded:
             # every frame received left again, none refused by the PMD.
-            lc = mcdtest.Result(rc, out, err, []).lcores.get(1, {})
-            t.ok(lc.get("rx", 0) >= 4 * N and lc.get("rx") == lc.get("tx") and
-                 lc.get("tx-full") == 0 and lc.get("crypto-errors") == 0,
-                 "%s: the worker sent every frame it received (rx = tx >= %d), "
-                 "tx-full 0, crypto-errors 0" % (kind, 4 * N), out)
+            lcs = mcdtest.Result(rc, out, err, []).lcores
+            print("# %s: frames received per worker lcore: %s" %
+                  (name, {k: v.get("rx") for k, v in sorted(lcs.items())}))
+            tot = {k: sum(lc.get(k, 0) for lc in lcs.values())
+                   for k in ("rx", "tx", "tx-full", "crypto-errors")}
+            t.ok(len(lcs) == workers and tot["rx"] >= 4 * N and tot["rx"] == tot["tx"] and
+                 tot["tx-full"] == 0 and tot["crypto-errors"] == 0,
+                 "%s: the workers sent every frame they received (rx = tx >= %d), "
+                 "tx-full 0, crypto-errors 0" % (name, 4 * N), out)
             if kind == "af_xdp":
                 queues(net, cfg)
     finally:
         if app:
             app.stop()
         net.cleanup()
-    t.ok(net.gone(), "%s: cleanup, the test's namespaces are gone" % kind)
+    t.ok(net.gone(), "%s: cleanup, the test's namespaces are gone" % name)
 
 
 # A timeout's SIGTERM unwinds through the finally blocks (namespaces go).
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 run("af_xdp", "cissa")
 run("tap", "idsa")
+run("tap", "cissa", workers=2)
 t.done()
