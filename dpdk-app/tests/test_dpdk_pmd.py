@@ -63,7 +63,7 @@ DROPS = ("in-pkts-auth-failed", "in-pkts-replayed", "in-pkts-no-sa",
 
 def esp_payload(seq):
     """1328 bytes (an RTP header and 7 TS packets' worth): the ESP frame,
-    1428 bytes, still fits a 1500-byte MTU."""
+    a 1412-byte IP packet, still fits a 1500-byte MTU."""
     return struct.pack("!I", seq) + bytes((seq * 3 + i) & 0xff for i in range(1324))
 
 
