@@ -420,45 +420,30 @@ static int cmd_group_add(struct req *r)
 	return 0;
 }
 
-/* GROUP_SET on a TS group: the scrambler's parity flips. */
-static int set_parity(struct mcd_group *g, const struct nlattr *a,
-		      struct mcd_extack *ex)
+/*
+ * GROUP_SET's switch of the sender's key: TX_SPI on an ESP sender, the
+ * scrambler's parity (TX_PARITY) on a TS one.
+ */
+static int set_tx(struct mcd_group *g, const struct nlattr *a, bool spi,
+		  struct mcd_extack *ex)
 {
 	struct mcd_sa *sa;
 
-	if (mcd_format_is_esp(g->format)) {
-		MCD_SET_MSG_ATTR(ex, a, "ESP groups have no parity");
+	if (mcd_format_is_esp(g->format) != spi) {
+		MCD_SET_MSG_ATTR(ex, a, spi ? "TS groups have no SPI" :
+					      "ESP groups have no parity");
 		return -EINVAL;
 	}
 	if (g->dir != MCSEC_DIR_ENCRYPT) {
-		MCD_SET_MSG_ATTR(ex, a, "only scramblers have a parity");
+		MCD_SET_MSG_ATTR(ex, a, spi ? "only senders have an active SA" :
+					      "only scramblers have a parity");
 		return -EINVAL;
 	}
-	sa = mcd_sa_by_parity(g, mnl_attr_get_u8(a));
+	sa = spi ? mcd_sa_by_spi(g, mnl_attr_get_u32(a)) :
+		   mcd_sa_by_parity(g, mnl_attr_get_u8(a));
 	if (!sa) {
-		MCD_SET_MSG_ATTR(ex, a, "no key of this parity installed");
-		return -ENOENT;
-	}
-	mcd_group_set_tx(g, sa);
-	return 0;
-}
-
-static int set_spi(struct mcd_group *g, const struct nlattr *a,
-		   struct mcd_extack *ex)
-{
-	struct mcd_sa *sa;
-
-	if (!mcd_format_is_esp(g->format)) {
-		MCD_SET_MSG_ATTR(ex, a, "TS groups have no SPI");
-		return -EINVAL;
-	}
-	if (g->dir != MCSEC_DIR_ENCRYPT) {
-		MCD_SET_MSG_ATTR(ex, a, "only senders have an active SA");
-		return -EINVAL;
-	}
-	sa = mcd_sa_by_spi(g, mnl_attr_get_u32(a));
-	if (!sa) {
-		MCD_SET_MSG_ATTR(ex, a, "no SA with this SPI");
+		MCD_SET_MSG_ATTR(ex, a, spi ? "no SA with this SPI" :
+					      "no key of this parity installed");
 		return -ENOENT;
 	}
 	mcd_group_set_tx(g, sa);
@@ -498,9 +483,9 @@ static int cmd_group_set(struct req *r)
 	if (!err && tb[MCSEC_GROUP_A_FLAGS])
 		err = set_flags(g, tb[MCSEC_GROUP_A_FLAGS], r->ex);
 	if (!err && tb[MCSEC_GROUP_A_TX_PARITY])
-		err = set_parity(g, tb[MCSEC_GROUP_A_TX_PARITY], r->ex);
+		err = set_tx(g, tb[MCSEC_GROUP_A_TX_PARITY], false, r->ex);
 	if (!err && tb[MCSEC_GROUP_A_TX_SPI])
-		err = set_spi(g, tb[MCSEC_GROUP_A_TX_SPI], r->ex);
+		err = set_tx(g, tb[MCSEC_GROUP_A_TX_SPI], true, r->ex);
 	return err;
 }
 
