@@ -216,7 +216,9 @@ def run(wd):
     cap = os.path.join(wd, "wire.pcap")
     tcpd = subprocess.Popen(nsx("A", "tcpdump", "-q", "-U", "-n", "-s", "0", "-i", "a2",
                                 "-w", cap, "ip"), stderr=subprocess.DEVNULL)
-    recv = subprocess.Popen(nsx("R", PY, LIVE, DPDK, CTL, "--role", "recv", stop, recv_out))
+    # The receiver stops once it has all the sender says it sent.
+    recv = subprocess.Popen(nsx("R", PY, LIVE, DPDK, CTL, "--role", "recv", stop, recv_out,
+                                send_out))
     for _ in range(400):
         if os.path.exists(recv_out + ".ready"):
             break
