@@ -4,7 +4,7 @@
  *
  *   mcsec-dpdk [EAL options] -- [--config FILE] [--ctl SOCKET]
  *              --port RX:ROLE[:TX] ... [--unmatched forward|drop]
- *              [--max-packets N] [--mbuf-size BYTES]
+ *              [--max-packets N] [--mbuf-size BYTES] [--mtu BYTES]
  *
  * ROLE is encrypt, decrypt or both: which groups apply to what RX receives.
  * Processed packets leave on TX (default: RX itself). Every worker lcore
@@ -51,6 +51,8 @@ static const char usage_text[] =
 "  --unmatched forward|drop packets of no group (default forward)\n"
 "  --max-packets N          exit once N packets were processed (tests)\n"
 "  --mbuf-size BYTES        mbuf data room incl. headroom (default 2176)\n"
+"  --mtu BYTES              every port's MTU (default: each port's own); ESP\n"
+"                           output above it is dropped (out-pkts-too-big)\n"
 "  --cryptodev NAME         ESP AES-GCM and ChaCha20-Poly1305 on this crypto\n"
 "                           device (a probed one, or a vdev such as\n"
 "                           crypto_aesni_mb, crypto_aesni_gcm, crypto_openssl)\n"
@@ -168,6 +170,7 @@ static void parse_args(int argc, char **argv)
 		{ "unmatched", required_argument, NULL, 'u' },
 		{ "max-packets", required_argument, NULL, 'n' },
 		{ "mbuf-size", required_argument, NULL, 'm' },
+		{ "mtu", required_argument, NULL, 'M' },
 		{ "cryptodev", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -205,6 +208,12 @@ static void parse_args(int argc, char **argv)
 				die("--mbuf-size %s: %u..65535", optarg,
 				    RTE_PKTMBUF_HEADROOM + 1024);
 			mbuf_room = (u32)v;
+			break;
+		case 'M':
+			/* IPv4's 68 (RFC 791) .. what an mbuf and IP can hold. */
+			if (!parse_u64(optarg, 65535, &v) || v < 68)
+				die("--mtu %s: 68..65535", optarg);
+			mcd_ports.want_mtu = (u16)v;
 			break;
 		case 'C':
 			cdev_name = optarg;

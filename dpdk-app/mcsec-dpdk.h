@@ -374,6 +374,10 @@ struct mcd_ports {
 	u32 n;
 	u16 nq;			/* rx and tx queues per port: one per worker */
 	struct rte_mempool *pool;
+	u16 want_mtu;		/* --mtu: set on every port; 0 = theirs */
+	/* Per port id: the largest IP packet it sends (0: the PMD knows no
+	 * MTU); a packet the appliance made larger is dropped, counted. */
+	u16 mtu[RTE_MAX_ETHPORTS];
 };
 
 extern struct mcd_ports mcd_ports;
@@ -423,6 +427,7 @@ struct mcd_lcore {
 	struct mc_crypto *c;
 	struct mc_job *jobs;		/* MCD_JOBS */
 	u32 njobs;
+	u16 tx_mtu;			/* this burst's egress MTU, 0: none */
 	u64 *stats;			/* counter rows */
 	u64 *sa_stats;			/* the SAs' counter rows */
 	struct mcd_lcore_app_stats app;

@@ -6,6 +6,7 @@
  * and one mbuf pool. Any PMD works: real NICs, af_packet, af_xdp, tap,
  * pcap, ring, null.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -20,6 +21,34 @@
 
 struct mcd_ports mcd_ports;
 static bool used[RTE_MAX_ETHPORTS], started[RTE_MAX_ETHPORTS];
+
+/*
+ * The port's MTU: --mtu on every port (a PMD without one, such as pcap,
+ * null or ring, takes it as the appliance's own limit), else the PMD's.
+ * The appliance does not fragment: what ESP makes larger is dropped and
+ * counted out-pkts-too-big rather than handed to a port that would lose
+ * it unseen.
+ */
+static bool port_mtu(u16 port, const struct rte_eth_dev_info *info,
+		     char *err, size_t errlen)
+{
+	u16 mtu = mcd_ports.want_mtu;
+	int r;
+
+	if (mtu) {
+		r = rte_eth_dev_set_mtu(port, mtu);
+		if (r && r != -ENOTSUP) {
+			snprintf(err, errlen, "port %u (%s): MTU %u refused: %s (it takes %u..%u)",
+				 port, info->driver_name, mtu, strerror(-r),
+				 info->min_mtu, info->max_mtu);
+			return false;
+		}
+	} else if (rte_eth_dev_get_mtu(port, &mtu)) {
+		mtu = 0;
+	}
+	mcd_ports.mtu[port] = mtu;
+	return true;
+}
 
 static bool port_init(u16 port, u16 nq, char *err, size_t errlen)
 {
@@ -50,6 +79,8 @@ static bool port_init(u16 port, u16 nq, char *err, size_t errlen)
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	r = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (!r && !port_mtu(port, &info, err, errlen))
+		return false;
 	if (!r)
 		r = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
 	for (u16 q = 0; !r && q < nq; q++) {

@@ -152,6 +152,7 @@ void mcd_burst(struct mcd_lcore *lc, const struct mcd_rxq *q,
 
 	nruns = order_by_sa(lc->slots, n, order, runs);
 	lc->njobs = 0;
+	lc->tx_mtu = mcd_ports.mtu[q->tx_port];
 	for (r = 0; r < nruns; r++)
 		runs[r].g->ops->prepare(lc, runs[r].g, runs[r].sa,
 					&order[runs[r].start], runs[r].n);

@@ -137,6 +137,9 @@ static void esp_enc_prepare(struct mcd_lcore *lc, struct mcd_group *g,
 		int r = mc_esp_encap_flow(&sa->esp, seq, &s[i]->pkt, &s[i]->flow,
 					  next_job(lc, s[i]));
 
+		/* No fragmenting here: too big for the egress port is lost. */
+		if (unlikely(!r && lc->tx_mtu && s[i]->pkt.len > lc->tx_mtu))
+			r = MCSEC_STAT_A_OUT_PKTS_TOO_BIG;
 		if (unlikely(r)) {
 			mcd_slot_drop(lc, s[i], r);
 			continue;

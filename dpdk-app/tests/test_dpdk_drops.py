@@ -92,6 +92,25 @@ with tmpdir() as d:
            "TS: lost sync (malformed) and a partial TS packet (truncated) dropped", r)
     tap.ok(r.nogroup.get("pkts-unmatched") == 2, "unmatched (UDP, ARP) counted and dropped", r)
 
+    # The egress MTU: no fragmenting, what ESP makes too big is dropped and
+    # counted. Tunnel mode over IPv4 adds 20 + 8 + 8 + 16 bytes and a
+    # trailer of 2 that pads the inner packet to a multiple of 4: 1358 in,
+    # 1412 out; 1390 in, 1444 out.
+    fit, over = clear(70, 1358 - 28), clear(71, 1390 - 28)
+    conf = "group %s:%d encrypt esp-tunnel\nsa spi %d key-file k.hex\n" % (G, PORT, SPI)
+    r = run_dpdk(DPDK, d, conf, [fit, over, fit], "0:encrypt", ["--mtu", "1414"])
+    tap.ok(r.rc == 0 and r.g("out-pkts-protected") == 2 and
+           r.g("out-pkts-too-big") == 1 and [len(f) - 14 for f in r.frames] == [1412, 1412],
+           "--mtu 1414: 1412-byte ESP packets go, a 1444-byte one is dropped (too-big 1)", r)
+    # 1446 in: 1500 out; 1447 in: padded by 3, 1504 out.
+    r = run_dpdk(DPDK, d, conf, [clear(72, 1446 - 28), clear(73, 1447 - 28)],
+                 "0:encrypt")
+    tap.ok(r.rc == 0 and r.g("out-pkts-protected") == 1 and r.g("out-pkts-too-big") == 1 and
+           [len(f) - 14 for f in r.frames] == [1500],
+           "without --mtu the port's own (1500): a 1500-byte ESP packet goes, a 1504 dropped", r)
+    r = run_dpdk(DPDK, d, conf, [clear(1)], "0:encrypt", ["--mtu", "67"])
+    tap.ok(r.rc == 2 and "--mtu 67: 68..65535" in r.err, "--mtu below 68 refused", r)
+
     # a jumbo frame: net_pcap chains mbufs, the appliance cannot linearise it
     big = clear(60, 4000)
     r = run_dpdk(DPDK, d, "group %s:%d encrypt esp-tunnel\nsa spi %d key-file k.hex\n"
