@@ -334,6 +334,23 @@ class Netns:
         return not any(re.search(r"^%s\b" % n, have, re.M) for n in self.ns.values())
 
 
+def live_topology(prefix):
+    """The live tests' namespaces (test_dpdk_live, mcsecd's
+    test_dpdk_member): a sender S (s0, 10.9.1.1), the appliance's four
+    ports a0..a3 in A with a1 and a2 joined by a veth, and a receiver R
+    (r0, 10.9.2.2, a host)."""
+    net = Netns(prefix, "SAR")
+    for x, xn, y, yn in [("s0", "S", "a0", "A"), ("a1", "A", "a2", "A"),
+                         ("a3", "A", "r0", "R")]:
+        net.veth(x, xn, y, yn)
+    for dev in ("a0", "a1", "a2", "a3"):
+        net.ip("A", "link", "set", dev, "up")
+    net.ip("S", "link", "set", "s0", "up")
+    net.ip("S", "addr", "add", "10.9.1.1/24", "dev", "s0")
+    net.host("R", "r0", "10.9.2.2")
+    return net
+
+
 def pcap_records(path):
     """How many whole records a pcap file being written holds."""
     try:

@@ -159,14 +159,7 @@ def nsx(ns, *cmd):
 
 def setup():
     global NET
-    NET = mcdtest.Netns("mcdlive", "SAR")
-    for x, xn, y, yn in [("s0", "S", "a0", "A"), ("a1", "A", "a2", "A"), ("a3", "A", "r0", "R")]:
-        NET.veth(x, xn, y, yn)
-    for dev in ("a0", "a1", "a2", "a3"):
-        NET.ip("A", "link", "set", dev, "up")
-    NET.ip("S", "link", "set", "s0", "up")
-    NET.ip("S", "addr", "add", "10.9.1.1/24", "dev", "s0")
-    NET.host("R", "r0", "10.9.2.2")
+    NET = mcdtest.live_topology("mcdlive")
 
 
 def sa_stats(m, group, port, d, key):

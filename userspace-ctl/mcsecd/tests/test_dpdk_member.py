@@ -42,53 +42,14 @@ import mcdtest  # noqa: E402
 
 PY = "/usr/bin/python3"
 t = mcdtest.Tap()
-TAG = "%d" % (os.getpid() % 100000)
-NS = {n: "mcsd%s%s" % (n, TAG) for n in "SAR"}
 ROTATIONS = 10
 
 
-def sh(*cmd, check=True):
-    p = subprocess.run(cmd, capture_output=True, timeout=60)
-    if check and p.returncode:
-        raise RuntimeError("%s: %s" % (" ".join(cmd), p.stderr.decode()))
-    return p.stdout.decode()
+NET = None         # the test's namespaces (mcdtest.live_topology)
 
 
 def nsx(ns, *cmd):
-    return ["ip", "netns", "exec", NS[ns]] + list(cmd)
-
-
-def setup():
-    for n in NS.values():
-        sh("ip", "netns", "add", n)
-    for x, xn, y, yn in [("s0", "S", "a0", "A"), ("a1", "A", "a2", "A"), ("a3", "A", "r0", "R")]:
-        sh("ip", "link", "add", "mcsd%s" % x, "type", "veth", "peer", "name", "mcsd%s" % y)
-        sh("ip", "link", "set", "mcsd%s" % x, "netns", NS[xn], "name", x)
-        sh("ip", "link", "set", "mcsd%s" % y, "netns", NS[yn], "name", y)
-    for n in "SAR":
-        sh(*nsx(n, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"))
-        sh(*nsx(n, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"))
-        sh(*nsx(n, "ip", "link", "set", "lo", "up"))
-    for dev in ("a0", "a1", "a2", "a3"):
-        sh(*nsx("A", "ip", "link", "set", dev, "up"))
-    sh(*nsx("S", "ip", "link", "set", "s0", "up"))
-    sh(*nsx("S", "ip", "addr", "add", "10.9.1.1/24", "dev", "s0"))
-    sh(*nsx("R", "ip", "link", "set", "r0", "up"))
-    sh(*nsx("R", "ip", "addr", "add", "10.9.2.2/24", "dev", "r0"))
-    sh(*nsx("R", "ip", "route", "add", "default", "dev", "r0"))
-    for k in ("all", "default", "r0"):
-        sh(*nsx("R", "sysctl", "-qw", "net.ipv4.conf.%s.rp_filter=0" % k))
-
-
-def cleanup():
-    for n in NS.values():
-        p = subprocess.run(["ip", "netns", "pids", n], capture_output=True)
-        for pid in p.stdout.split():
-            try:
-                os.kill(int(pid), 9)
-            except (OSError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", n], capture_output=True)
+    return NET.cmd(ns, *cmd)
 
 
 def read(path):
@@ -190,11 +151,12 @@ def wire(cap):
 
 
 def run(wd):
+    global NET
     ok = t.ok
-    setup()
+    NET = mcdtest.live_topology("mcsd")
     vdevs = ["net_af_packet%d,iface=a%d,qpairs=1" % (i, i) for i in range(4)]
     app = mcdtest.Appliance(DPDK, wd, vdevs, ["0:encrypt:1", "2:decrypt:3"],
-                            wrap=["ip", "netns", "exec", NS["A"]])
+                            wrap=NET.cmd("A"))
     ok(app.alive(), "mcsec-dpdk runs on four af_packet ports, control socket up")
     subprocess.run([MKCA, "testset", os.path.join(wd, "ca"), "head", "edge"], check=True,
                    capture_output=True)
@@ -214,8 +176,7 @@ def run(wd):
     stop = os.path.join(wd, "stop")
     recv_out, send_out = os.path.join(wd, "recv.json"), os.path.join(wd, "sent")
     cap = os.path.join(wd, "wire.pcap")
-    tcpd = subprocess.Popen(nsx("A", "tcpdump", "-q", "-U", "-n", "-s", "0", "-i", "a2",
-                                "-w", cap, "ip"), stderr=subprocess.DEVNULL)
+    capture = mcdtest.Capture(NET, "A", "a2", cap, "ip")
     # The receiver stops once it has all the sender says it sent.
     recv = subprocess.Popen(nsx("R", PY, LIVE, DPDK, CTL, "--role", "recv", stop, recv_out,
                                 send_out))
@@ -255,9 +216,9 @@ def run(wd):
     open(stop, "w").close()
     send.wait(timeout=60)
     recv.wait(timeout=120)
-    time.sleep(0.5)
-    tcpd.terminate()
-    tcpd.wait(timeout=10)
+    # Every protected frame (ESP + TS) of the sent count on the capture.
+    capture.wait(2 * int(read(send_out) or 0))
+    capture.stop()
     ok(rotated and "within ack-timeout" not in log,
        "at least %d rotations of each group under traffic, every phase ended on its acks"
        % ROTATIONS, log[-2000:])
@@ -315,5 +276,6 @@ with mcdtest.tmpdir() as wd:
     try:
         run(wd)
     finally:
-        cleanup()
+        if NET:
+            NET.cleanup()
 t.done()
