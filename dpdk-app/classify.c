@@ -200,11 +200,35 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 
 		if (!(hits & (1ULL << which[i])))
 			continue;
-		if (g->chained)
+		/* A cleartext claim (UDP finding an ESP decrypt group) is
+		 * its group's own, not a chain. */
+		if (g->chained && !(who[i]->flow.proto == MC_IPPROTO_UDP &&
+				    mcd_format_is_esp(g->format) &&
+				    g->dir == MCSEC_DIR_DECRYPT))
 			g = by_source(g, &who[i]->flow);
 		if (g && (!who[i]->g || g->have_saddr))
 			who[i]->g = g;
 	}
+}
+
+/*
+ * An ESP packet's SA: the decrypt groups of its address are one chain
+ * (sa.c), g the first whose source matches; the SPI names the SA among
+ * those whose source matches, and its group takes the packet, as in
+ * mcsec.ko (mcsec_lookup_esp). None: s->g stays g, for in-pkts-no-sa.
+ */
+static struct mcd_sa *esp_sa(struct mcd_slot *s, struct mcd_group *g)
+{
+	struct mcd_sa *sa = mcd_sa_by_spi(g, s->flow.spi);
+
+	while (!sa && g->chained &&
+	       (g = by_source(__atomic_load_n(&g->next, __ATOMIC_ACQUIRE),
+			      &s->flow))) {
+		sa = mcd_sa_by_spi(g, s->flow.spi);
+		if (sa)
+			s->g = g;
+	}
+	return sa;
 }
 
 /* The group matched; find the SA and make the packet the core's. */
@@ -232,7 +256,7 @@ static void resolve(struct mcd_lcore *lc, struct mcd_slot *s)
 			mcd_slot_drop(lc, s, MCSEC_STAT_A_IN_PKTS_CLEARTEXT);
 			return;
 		} else {
-			s->sa = mcd_sa_by_spi(g, s->flow.spi);
+			s->sa = esp_sa(s, g);
 			if (!s->sa) {
 				mcd_slot_drop(lc, s, MCSEC_STAT_A_IN_PKTS_NO_SA);
 				return;

@@ -6,9 +6,9 @@
  * replies attribute by attribute. Where the appliance differs it says so
  * in the extack text:
  *   - it has no input interfaces: MCSEC_GROUP_A_IFINDEX is refused;
- *   - its group hash holds one group per (address, UDP port, direction),
- *     and one ESP decrypt group per address (their SAs are told apart by
- *     SPI), whatever the source;
+ *   - a required ESP decrypt group's claim on its address and port in
+ *     clear is one group's: a second required group of the same address
+ *     and port (another source) is refused;
  * Only the main lcore runs this, so requests never race each other; the
  * workers see changes through the RCU protocol of sa.c.
  */
@@ -768,14 +768,19 @@ static int cmd_sa_add(struct req *r)
 		err = sa_cfg(g, nest, tb, &tmpl, &km, r->ex);
 	if (!err) {
 		err = mcd_sa_insert(g, &tmpl, &km, why, sizeof(why));
-		if (err == -EEXIST)
+		if (err == -EEXIST) {
 			MCD_SET_MSG_ATTR(r->ex, nest,
 					 "the group has an SA with this SPI or parity");
-		else if (err == -ENOSPC)
+		} else if (err == -EADDRINUSE) {
+			MCD_SET_MSG_ATTR(r->ex, tb[MCSEC_SA_A_SPI],
+					 "another decrypt group of this address has an SA with this SPI");
+			err = -EEXIST;
+		} else if (err == -ENOSPC) {
 			MCD_SET_MSG_ATTR(r->ex, nest, "the group holds 4 SAs already");
-		else if (err)
+		} else if (err) {
 			MCD_SET_MSG_ATTR(r->ex, tb[MCSEC_SA_A_SUITE],
 					 "the appliance cannot set up this suite");
+		}
 	}
 	mcd_key_wipe(&km);
 	explicit_bzero(&tmpl, sizeof(tmpl));

@@ -233,9 +233,38 @@ void mcd_group_set_tx(struct mcd_group *g, struct mcd_sa *sa)
 	mcd_tab.genid++;
 }
 
+static bool esp_decrypt(const struct mcd_group *g)
+{
+	return mcd_format_is_esp(g->format) && g->dir == MCSEC_DIR_DECRYPT;
+}
+
+/* The first group of the chain g's first key is in (g's own or not), or
+ * NULL when there is none yet. */
+static struct mcd_group *chain_head(const struct mcd_gkey *k)
+{
+	struct mcd_group *head;
+
+	return rte_hash_lookup_data(mcd_tab.hash, k, (void **)&head) < 0 ? NULL : head;
+}
+
+/*
+ * ESP decrypt groups of one address tell their packets apart by SPI, as in
+ * mcsec.ko (mcsec_spi_taken): an SPI names one SA among all of them, or the
+ * first group's SA would take the other's packets.
+ */
+static struct mcd_group *spi_owner(struct mcd_group *head,
+				   const struct mcd_group *g, u32 spi)
+{
+	for (struct mcd_group *o = head; o; o = o->next)
+		if (o != g && mcd_sa_by_spi(o, spi))
+			return o;
+	return NULL;
+}
+
 /*
  * Key expansion and ESP parameters of a fresh SA; returns 0, -EEXIST (an SA
- * with this SPI or parity), -ENOSPC (the group is full), -EINVAL (suite or
+ * with this SPI or parity), -EADDRINUSE (another decrypt group of the
+ * address has the SPI), -ENOSPC (the group is full), -EINVAL (suite or
  * replay window does not fit) or -ENOMEM, with a message in err.
  */
 int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
@@ -256,6 +285,15 @@ int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
 		snprintf(err, errlen, "SPI 0x%x is 0 or already in the group",
 			 tmpl->spi);
 		return -EEXIST;
+	}
+	if (esp && g->dir == MCSEC_DIR_DECRYPT && g->committed && g->chained) {
+		struct mcd_group *o = spi_owner(chain_head(&g->keys[0]), g, tmpl->spi);
+
+		if (o) {
+			snprintf(err, errlen, "SPI 0x%x is group %s's already (an SPI names one SA among the decrypt groups of an address)",
+				 tmpl->spi, o->name);
+			return -EADDRINUSE;
+		}
 	}
 	if (!esp &&
 	    (tmpl->parity < MCSEC_PARITY_EVEN || tmpl->parity > MCSEC_PARITY_ODD ||
@@ -455,15 +493,10 @@ static int key_publish(struct mcd_group *g, const struct mcd_gkey *k)
 	return 0;
 }
 
-/* Claims for groups that share a key by source (sa.c's only chains). */
-static bool chainable(const struct mcd_group *g)
-{
-	return !(mcd_format_is_esp(g->format) && g->dir == MCSEC_DIR_DECRYPT);
-}
-
 /*
- * A UDP group's key: the first group of its (address, port, direction),
- * or linked into the chain of those that differ by source: a
+ * A group's first key: the first group of its (address, port, direction;
+ * an ESP decrypt group's has its address alone), or linked into the chain
+ * of those that differ by source (ESP decrypt: or port): a
  * source-specific one in front (the hash's data then points to it, an
  * atomic update), the one for any source at the end. Readers see either
  * the old chain or the new one, never a broken one.
@@ -476,7 +509,8 @@ static int chain_publish(struct mcd_group *g, const struct mcd_gkey *k)
 	g->next = NULL;
 	if (rte_hash_lookup_data(mcd_tab.hash, k, (void **)&head) < 0)
 		return key_publish(g, k);
-	if (!chainable(head) || !head->chained)
+	/* A cleartext claim (keys[1]) or a group that could not chain. */
+	if (!head->chained || !mcd_gkey_eq(&head->keys[0], k))
 		return -EEXIST;
 	if (g->have_saddr) {
 		g->next = head;
@@ -486,17 +520,19 @@ static int chain_publish(struct mcd_group *g, const struct mcd_gkey *k)
 	} else {
 		for (last = head; last->next; last = last->next)
 			;
-		if (!last->have_saddr)
-			return -EEXIST;		/* one for any source */
+		/* One for any source; ESP decrypt: one for any source per port. */
+		if (!last->have_saddr && !esp_decrypt(g))
+			return -EEXIST;
 		__atomic_store_n(&last->next, g, __ATOMIC_RELEASE);
 	}
 	g->keys[g->nkeys++] = *k;
 	return 0;
 }
 
+/* A UDP group for one source and any port (classify looks it up twice). */
 static bool src_anyport(const struct mcd_group *g)
 {
-	return g->chained && g->have_saddr && !g->port;
+	return g->chained && g->have_saddr && !g->port && !esp_decrypt(g);
 }
 
 /* Unlinks a chained key; returns the hash position to free, or -1. */
@@ -617,12 +653,22 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 	}
 	g->nkeys = 0;
 	mcd_gkey_fill(&k, g->family, g->daddr, proto, g->dir, port);
-	g->chained = chainable(g);
+	for (u32 i = 0; esp_decrypt(g) && i < MCD_MAX_SAS; i++) {
+		struct mcd_group *o = g->sas[i] ?
+			spi_owner(chain_head(&k), g, g->sas[i]->spi) : NULL;
+
+		if (o) {
+			snprintf(err, errlen, "SPI 0x%x is group %s's already (an SPI names one SA among the decrypt groups of an address)",
+				 g->sas[i]->spi, o->name);
+			return -EEXIST;
+		}
+	}
+	g->chained = true;
 	r = g->chained ? chain_publish(g, &k) : key_publish(g, &k);
 	if (r == -EEXIST) {
 		g->chained = false;
 		snprintf(err, errlen, proto == MC_IPPROTO_ESP ?
-			 "another ESP decrypt group has this address (the appliance tells them apart by SPI, not port or source)" :
+			 "another ESP decrypt group has this address and no source" :
 			 "a required ESP decrypt group claims this address and port in clear");
 		return r;
 	}

@@ -10,7 +10,10 @@ source-specific groups are deleted through the control socket (unlinked
 from the middle of their chains under traffic) and the same burst goes to
 the groups for any source. The pcap comes from a FIFO, so bursts follow
 the control requests. The control socket and the input interface: iif is
-refused with a message that says why (docs/mcsec-dpdk.md).
+refused with a message that says why (docs/mcsec-dpdk.md). Then ESP
+decrypt groups of one address for one source and for any (two ports):
+source and SPI pick the group, as in mcsec.ko; one SPI in two of them is
+refused, from a configuration file and the control socket alike.
 usage: test_dpdk_match.py MCSEC_DPDK MCSECCTL
 """
 
@@ -22,9 +25,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcdtest import Tap, Appliance, read_frames, tmpdir, write_key  # noqa: E402
+from mcdtest import Tap, Appliance, read_frames, run_dpdk, tmpdir, write_key  # noqa: E402
 from scapy.all import Ether, IP, UDP, Raw, raw  # noqa: E402
-from scapy.layers.ipsec import ESP  # noqa: E402
+from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 
 tap = Tap()
 DPDK, CTL = sys.argv[1], sys.argv[2]
@@ -118,4 +121,67 @@ with tmpdir() as d:
            "after deleting the (S,G) groups: (*,G,port) and (*,G,*) take their packets",
            repr(spis))
     tap.ok(rc == 0, "the appliance exits 0", err[-2000:])
+
+# ESP decrypt groups of one address, told apart by source and SPI as
+# mcsec.ko's mcsec_lookup_esp does: among the groups whose source matches
+# the packet's, the one holding its SPI takes it; none does: in-pkts-no-sa
+# of the most specific one. An SPI names one SA among them all.
+G2 = "239.1.2.4"
+K = {spi: bytes([spi]) * 16 + b"salt" for spi in (0x11, 0x22, 0x33, 0x44)}
+
+
+def esp_in(src, spi, i):
+    inner = IP(src=src, dst=G2, ttl=8, id=i) / UDP(sport=4000, dport=5004) / \
+        Raw(bytes([i]) * 40)
+    sa = SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=K[spi],
+                             esn_en=True, esn=0, seq_num=1,
+                             tunnel_header=IP(src=src, dst=G2, ttl=8))
+    frame = raw(Ether(src="02:00:5e:00:00:01", dst="01:00:5e:01:02:04") /
+                sa.encrypt(inner))
+    return frame, raw(inner)
+
+
+with tmpdir() as d:
+    for spi in K:
+        write_key(d, "k%x.hex" % spi, K[spi])
+    conf = ("group %s decrypt esp-tunnel source %s\nsa spi 0x11 key-file k11.hex\n"
+            "group %s decrypt esp-tunnel\nsa spi 0x22 key-file k22.hex\n"
+            "group %s:6000 decrypt esp-tunnel\nsa spi 0x33 key-file k33.hex\n"
+            % (G2, S1, G2, G2))
+    cases = [esp_in(S1, 0x11, 1),    # (S1,G): its SPI
+             esp_in(S2, 0x11, 2),    # not S1's group: no such SPI for S2
+             esp_in(S1, 0x22, 3),    # S1's group lacks it, (*,G) has it
+             esp_in(S2, 0x33, 4),    # the (*,G) group of port 6000
+             esp_in(S3, 0x44, 5)]    # nobody's SPI
+    r = run_dpdk(DPDK, d, conf, [f for f, _ in cases], "0:decrypt")
+    tap.ok(r.rc == 0 and [f[14:] for f in r.frames] ==
+           [cases[0][1], cases[2][1], cases[3][1]],
+           "ESP (S,G) and (*,G) decrypt groups: the packets whose source and SPI "
+           "name an SA come out decrypted, in order", r)
+    tap.ok(r.g("in-pkts-ok", 1) == 1 and r.g("in-pkts-ok", 2) == 1 and
+           r.g("in-pkts-ok", 3) == 1 and r.g("in-pkts-no-sa", 2) == 2 and
+           not r.g("in-pkts-no-sa", 1) and not r.g("in-pkts-no-sa", 3),
+           "each taken by the group holding its SPI among those of its source; "
+           "the rest in-pkts-no-sa of the first whose source matches", r)
+    r = run_dpdk(DPDK, d, "group %s decrypt esp-tunnel source %s\nsa spi 0x11 key-file k11.hex\n"
+                 "group %s decrypt esp-tunnel\nsa spi 0x11 key-file k11.hex\n" % (G2, S1, G2),
+                 [cases[0][0]], "0:decrypt")
+    tap.ok(r.rc == 2 and "SPI 0x11" in r.err,
+           "configuration: one SPI in two decrypt groups of an address refused", r)
+    with open(os.path.join(d, "two.conf"), "w") as f:
+        f.write(conf)
+    app = Appliance(DPDK, d, ["net_null0"], ["0:decrypt"],
+                    extra=["--config", os.path.join(d, "two.conf")])
+    try:
+        r = ctl(app.ctl, "sa", "add", G2, "port", "0", "dir", "decrypt", "spi", "0x11", "suite",
+                "aes128-gcm", "key-file", os.path.join(d, "k11.hex"))
+        again = ctl(app.ctl, "sa", "add", G2, "port", "6000", "dir", "decrypt", "spi",
+                    "0x44", "suite", "aes128-gcm", "key-file", os.path.join(d, "k44.hex"))
+    finally:
+        arc, _, aerr = app.stop()
+    tap.ok(r.returncode == 1 and "another decrypt group of this address has an SA with "
+           "this SPI" in r.stderr and again.returncode == 0,
+           "control socket: the same, with mcsec.ko's message; a fresh SPI is taken",
+           r.stderr + again.stderr)
+    tap.ok(arc == 0, "the appliance exits 0", aerr[-2000:])
 tap.done()
