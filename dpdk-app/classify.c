@@ -128,13 +128,16 @@ static void parse_one(struct mcd_lcore *lc, struct mcd_slot *s)
 /*
  * The group of a chain (groups that differ only by source, sa.c) that
  * takes this packet: the first whose source matches, source-specific ones
- * being first. NULL when none does.
+ * being first. NULL when none does. claim: the chain of required ESP
+ * decrypt groups' cleartext claims.
  */
-static struct mcd_group *by_source(struct mcd_group *g, const struct mc_flow *f)
+static struct mcd_group *by_source(struct mcd_group *g, const struct mc_flow *f,
+				   bool claim)
 {
 	u32 alen = f->family == MC_AF_INET ? 4 : 16;
 
-	for (; g; g = __atomic_load_n(&g->next, __ATOMIC_ACQUIRE))
+	for (; g; g = __atomic_load_n(claim ? &g->claim_next : &g->next,
+				      __ATOMIC_ACQUIRE))
 		if (!g->have_saddr || !memcmp(f->saddr, g->saddr, alen))
 			return g;
 	return NULL;
@@ -200,12 +203,13 @@ static void lookup_pass(struct mcd_slot **cand, u32 n, u8 dir, bool wildcard)
 
 		if (!(hits & (1ULL << which[i])))
 			continue;
-		/* A cleartext claim (UDP finding an ESP decrypt group) is
-		 * its group's own, not a chain. */
-		if (g->chained && !(who[i]->flow.proto == MC_IPPROTO_UDP &&
-				    mcd_format_is_esp(g->format) &&
-				    g->dir == MCSEC_DIR_DECRYPT))
-			g = by_source(g, &who[i]->flow);
+		/* UDP finding an ESP decrypt group found its cleartext
+		 * claim. */
+		if (g->chained)
+			g = by_source(g, &who[i]->flow,
+				      who[i]->flow.proto == MC_IPPROTO_UDP &&
+				      mcd_format_is_esp(g->format) &&
+				      g->dir == MCSEC_DIR_DECRYPT);
 		if (g && (!who[i]->g || g->have_saddr))
 			who[i]->g = g;
 	}
@@ -223,7 +227,7 @@ static struct mcd_sa *esp_sa(struct mcd_slot *s, struct mcd_group *g)
 
 	while (!sa && g->chained &&
 	       (g = by_source(__atomic_load_n(&g->next, __ATOMIC_ACQUIRE),
-			      &s->flow))) {
+			      &s->flow, false))) {
 		sa = mcd_sa_by_spi(g, s->flow.spi);
 		if (sa)
 			s->g = g;

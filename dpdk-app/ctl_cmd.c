@@ -4,11 +4,8 @@
  * as mcsec.ko answers them (kmod/netlink.c): the same policies, the same
  * checks in the same order, the same extack texts and errnos, the same
  * replies attribute by attribute. Where the appliance differs it says so
- * in the extack text:
- *   - it has no input interfaces: MCSEC_GROUP_A_IFINDEX is refused;
- *   - a required ESP decrypt group's claim on its address and port in
- *     clear is one group's: a second required group of the same address
- *     and port (another source) is refused;
+ * in the extack text: it has no input interfaces (MCSEC_GROUP_A_IFINDEX is
+ * refused).
  * Only the main lcore runs this, so requests never race each other; the
  * workers see changes through the RCU protocol of sa.c.
  */

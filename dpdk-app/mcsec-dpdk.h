@@ -227,13 +227,15 @@ struct mcd_group {
 	struct mcd_gkey keys[2];
 	u32 nkeys;
 	/*
-	 * UDP groups (ESP encrypt, TS) that differ only by source share their
-	 * hash key (keys[0]): the hash holds the first, each links the next
-	 * (stored with release), source-specific ones before the one for any
-	 * source, so the first whose source matches wins, as in mcsec.ko.
+	 * Groups that differ only by source share their hash key (keys[0]; ESP
+	 * decrypt groups, keyed by address alone, also by port): the hash
+	 * holds the first, each links the next (stored with release),
+	 * source-specific ones before those for any source, so the first whose
+	 * source matches wins, as in mcsec.ko. Required ESP decrypt groups'
+	 * cleartext claims (keys[1]) chain the same way through claim_next.
 	 */
-	struct mcd_group *next;
-	bool chained;			/* keys[0] is such a chain's */
+	struct mcd_group *next, *claim_next;
+	bool chained;			/* its keys are such chains' */
 	bool committed;
 	char name[96];			/* "239.1.2.3:5004 encrypt esp-tunnel" */
 };

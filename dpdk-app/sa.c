@@ -493,37 +493,43 @@ static int key_publish(struct mcd_group *g, const struct mcd_gkey *k)
 	return 0;
 }
 
+/* The link of key idx's chain: 0 the group's own key, 1 its claim. */
+static struct mcd_group **link_of(struct mcd_group *g, u32 idx)
+{
+	return idx ? &g->claim_next : &g->next;
+}
+
 /*
- * A group's first key: the first group of its (address, port, direction;
- * an ESP decrypt group's has its address alone), or linked into the chain
- * of those that differ by source (ESP decrypt: or port): a
- * source-specific one in front (the hash's data then points to it, an
- * atomic update), the one for any source at the end. Readers see either
- * the old chain or the new one, never a broken one.
+ * A group's key idx (g->nkeys, the next): the first group of its
+ * (address, port, direction; an ESP decrypt group's has its address
+ * alone), or linked into the chain of those that differ by source (ESP
+ * decrypt: or port): a source-specific one in front (the hash's data then
+ * points to it, an atomic update), the one for any source at the end.
+ * Readers see either the old chain or the new one, never a broken one.
  */
-static int chain_publish(struct mcd_group *g, const struct mcd_gkey *k)
+static int chain_publish(struct mcd_group *g, const struct mcd_gkey *k, u32 idx)
 {
 	struct mcd_group *head, *last;
 	int r;
 
-	g->next = NULL;
+	*link_of(g, idx) = NULL;
 	if (rte_hash_lookup_data(mcd_tab.hash, k, (void **)&head) < 0)
 		return key_publish(g, k);
-	/* A cleartext claim (keys[1]) or a group that could not chain. */
-	if (!head->chained || !mcd_gkey_eq(&head->keys[0], k))
+	/* Another kind of key (a claim, a group's own), or no chain. */
+	if (!head->chained || idx >= head->nkeys || !mcd_gkey_eq(&head->keys[idx], k))
 		return -EEXIST;
 	if (g->have_saddr) {
-		g->next = head;
+		*link_of(g, idx) = head;
 		r = rte_hash_add_key_data(mcd_tab.hash, k, g);
 		if (r < 0)
 			return r;
 	} else {
-		for (last = head; last->next; last = last->next)
+		for (last = head; *link_of(last, idx); last = *link_of(last, idx))
 			;
 		/* One for any source; ESP decrypt: one for any source per port. */
-		if (!last->have_saddr && !esp_decrypt(g))
+		if (!last->have_saddr && (idx || !esp_decrypt(g)))
 			return -EEXIST;
-		__atomic_store_n(&last->next, g, __ATOMIC_RELEASE);
+		__atomic_store_n(link_of(last, idx), g, __ATOMIC_RELEASE);
 	}
 	g->keys[g->nkeys++] = *k;
 	return 0;
@@ -535,23 +541,24 @@ static bool src_anyport(const struct mcd_group *g)
 	return g->chained && g->have_saddr && !g->port && !esp_decrypt(g);
 }
 
-/* Unlinks a chained key; returns the hash position to free, or -1. */
-static int32_t chain_unpublish(struct mcd_group *g, const struct mcd_gkey *k)
+/* Unlinks key idx; returns the hash position to free, or -1. */
+static int32_t chain_unpublish(struct mcd_group *g, const struct mcd_gkey *k,
+			       u32 idx)
 {
-	struct mcd_group *head, *prev;
+	struct mcd_group *head, *prev, *next = *link_of(g, idx);
 
 	if (rte_hash_lookup_data(mcd_tab.hash, k, (void **)&head) < 0)
 		return -1;
 	if (head == g) {
-		if (!g->next)
+		if (!next)
 			return rte_hash_del_key(mcd_tab.hash, k);
-		rte_hash_add_key_data(mcd_tab.hash, k, g->next);
+		rte_hash_add_key_data(mcd_tab.hash, k, next);
 		return -1;
 	}
-	for (prev = head; prev && prev->next != g; prev = prev->next)
+	for (prev = head; prev && *link_of(prev, idx) != g; prev = *link_of(prev, idx))
 		;
 	if (prev)
-		__atomic_store_n(&prev->next, g->next, __ATOMIC_RELEASE);
+		__atomic_store_n(link_of(prev, idx), next, __ATOMIC_RELEASE);
 	return -1;
 }
 
@@ -564,8 +571,7 @@ static u32 keys_unpublish(struct mcd_group *g, u32 from, int32_t *pos)
 	u32 n = 0;
 
 	for (u32 i = from; i < g->nkeys; i++) {
-		int32_t p = i == 0 && g->chained ?
-			    chain_unpublish(g, &g->keys[i]) :
+		int32_t p = g->chained ? chain_unpublish(g, &g->keys[i], i) :
 			    rte_hash_del_key(mcd_tab.hash, &g->keys[i]);
 
 		if (p >= 0)
@@ -664,7 +670,7 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 		}
 	}
 	g->chained = true;
-	r = g->chained ? chain_publish(g, &k) : key_publish(g, &k);
+	r = chain_publish(g, &k, 0);
 	if (r == -EEXIST) {
 		g->chained = false;
 		snprintf(err, errlen, proto == MC_IPPROTO_ESP ?
@@ -677,7 +683,7 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 	if (!r && wants_claim(g, g->flags)) {
 		mcd_gkey_fill(&k, g->family, g->daddr, MC_IPPROTO_UDP, g->dir,
 			      g->port);
-		r = key_publish(g, &k);
+		r = chain_publish(g, &k, 1);
 		if (r) {
 			free_positions(pos, keys_unpublish(g, 0, pos));
 			snprintf(err, errlen,
@@ -725,7 +731,7 @@ bool mcd_group_set_flags(struct mcd_group *g, u32 flags, char *err,
 	if (wants && !had) {
 		mcd_gkey_fill(&k, g->family, g->daddr, MC_IPPROTO_UDP, g->dir,
 			      g->port);
-		if (key_publish(g, &k)) {
+		if (chain_publish(g, &k, 1)) {
 			snprintf(err, errlen,
 				 "its address and port in clear are another group's");
 			return false;

@@ -56,6 +56,37 @@ def burst(frames):
     return frames + [FILLER] * (32 - len(frames))
 
 
+def fifo_app(d, conf, port):
+    """The appliance reading a pcap from a FIFO (bursts follow the test's
+    writes) with this configuration: (appliance, FIFO writer, output pcap)."""
+    fifo, outp = os.path.join(d, "in.fifo"), os.path.join(d, "out.pcap")
+    os.mkfifo(fifo)
+    box = {}
+
+    def opener():
+        w = open(fifo, "wb", buffering=0)
+        w.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        box["w"] = w
+
+    th = threading.Thread(target=opener)
+    th.start()
+    app = Appliance(DPDK, d, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (fifo, outp)],
+                    [port], extra=["--config", conf])
+    th.join(timeout=30)
+    return app, box["w"], outp
+
+
+def del_under_traffic(app, w, sel):
+    """Deletes a group while bursts flow: the delete waits for the worker's
+    quiescent state, which it reports after a burst (of filler)."""
+    p = subprocess.Popen([CTL, "--dpdk", app.ctl, "group", "del"] + list(sel),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    w.write(records(burst([]), 2))
+    out, err = p.communicate(timeout=30)
+    return p.returncode, err
+
+
 def ctl(sock, *args):
     return subprocess.run([CTL, "--dpdk", sock] + list(args), capture_output=True,
                           text=True, timeout=30)
@@ -71,21 +102,7 @@ with tmpdir() as d:
                 "group %s encrypt esp-tunnel source %s\nsa spi 3 key-file k3.hex\n"
                 "group %s encrypt esp-tunnel\nsa spi 4 key-file k4.hex\n"
                 % (G, S1, G, G, S2, G))
-    fifo, outp = os.path.join(d, "in.fifo"), os.path.join(d, "out.pcap")
-    os.mkfifo(fifo)
-    box = {}
-
-    def opener():
-        w = open(fifo, "wb", buffering=0)
-        w.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        box["w"] = w
-
-    th = threading.Thread(target=opener)
-    th.start()
-    app = Appliance(DPDK, d, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (fifo, outp)],
-                    ["0:encrypt"], extra=["--config", conf])
-    th.join(timeout=30)
-    w = box["w"]
+    app, w, outp = fifo_app(d, conf, "0:encrypt")
     dels = []
     try:
         w.write(records(burst(TEST), 1))
@@ -94,15 +111,8 @@ with tmpdir() as d:
                 "format", "esp-tunnel")
         tap.ok(r.returncode == 1 and "input interface" in r.stderr,
                "iif refused, the appliance says why", r.stderr)
-        # Each delete waits for the worker's quiescent state, which it
-        # reports after a burst: one burst of filler each.
         for sel in (("port", "5004", "src", S1), ("port", "0", "src", S2)):
-            p = subprocess.Popen([CTL, "--dpdk", app.ctl, "group", "del", G] + list(sel),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(0.3)
-            w.write(records(burst([]), 2))
-            out, err = p.communicate(timeout=30)
-            dels.append((p.returncode, err))
+            dels.append(del_under_traffic(app, w, [G] + list(sel)))
         w.write(records(burst(TEST), 3))
         time.sleep(0.5)
         shown = ctl(app.ctl, "group", "show").stdout
@@ -130,11 +140,11 @@ G2 = "239.1.2.4"
 K = {spi: bytes([spi]) * 16 + b"salt" for spi in (0x11, 0x22, 0x33, 0x44)}
 
 
-def esp_in(src, spi, i):
+def esp_in(src, spi, i, seq=1):
     inner = IP(src=src, dst=G2, ttl=8, id=i) / UDP(sport=4000, dport=5004) / \
         Raw(bytes([i]) * 40)
     sa = SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=K[spi],
-                             esn_en=True, esn=0, seq_num=1,
+                             esn_en=True, esn=0, seq_num=seq,
                              tunnel_header=IP(src=src, dst=G2, ttl=8))
     frame = raw(Ether(src="02:00:5e:00:00:01", dst="01:00:5e:01:02:04") /
                 sa.encrypt(inner))
@@ -184,4 +194,46 @@ with tmpdir() as d:
            "control socket: the same, with mcsec.ko's message; a fresh SPI is taken",
            r.stderr + again.stderr)
     tap.ok(arc == 0, "the appliance exits 0", aerr[-2000:])
+
+# Required ESP decrypt groups for two sources on one address and port:
+# each claims its source's cleartext (in-pkts-cleartext), another source's
+# passes unclaimed, as in mcsec.ko, before and after one of them goes.
+with tmpdir() as d:
+    for spi in K:
+        write_key(d, "k%x.hex" % spi, K[spi])
+    conf = os.path.join(d, "req.conf")
+    with open(conf, "w") as f:
+        f.write("group %s:5004 decrypt esp-tunnel source %s required\nsa spi 0x11 key-file k11.hex\n"
+                "group %s:5004 decrypt esp-tunnel source %s required\nsa spi 0x22 key-file k22.hex\n"
+                % (G2, S1, G2, S2))
+
+    def plain(src, i):
+        return raw(Ether(src="02:00:5e:00:00:01", dst="01:00:5e:01:02:04") /
+                   IP(src=src, dst=G2, ttl=8, id=i) / UDP(sport=4000, dport=5004) /
+                   Raw(bytes([i]) * 40))
+
+    first = [plain(S1, 1), plain(S2, 2), plain(S3, 3), esp_in(S2, 0x22, 4)[0]]
+    then = [plain(S1, 5), plain(S2, 6), plain(S3, 7), esp_in(S2, 0x22, 8, 2)[0]]
+    app, w, outp = fifo_app(d, conf, "0:decrypt")
+    try:
+        w.write(records(burst(first), 1))
+        time.sleep(0.5)
+        gone = del_under_traffic(app, w, [G2, "port", "5004", "src", S1, "dir", "decrypt"])
+        w.write(records(burst(then), 3))
+        time.sleep(0.5)
+        stats = ctl(app.ctl, "-j", "-s", "group", "show", G2, "port", "5004", "src", S2,
+                    "dir", "decrypt").stdout
+    finally:
+        w.close()
+        rc, out, err = app.stop()
+    got = [f for f in read_frames(outp) or [] if f != FILLER]
+    tap.ok(gone[0] == 0 and [f[14:] for f in got] ==
+           [first[2][14:], esp_in(S2, 0x22, 4)[1], then[0][14:], then[2][14:],
+            esp_in(S2, 0x22, 8, 2)[1]],
+           "cleartext of two required (S,G) groups' sources dropped, a third source's "
+           "passes; once (S1,G) is deleted under traffic S1's passes too", repr((gone, got)))
+    tap.ok('"in-pkts-cleartext":2' in stats.replace(" ", "") and
+           '"in-pkts-ok":2' in stats.replace(" ", ""),
+           "the remaining (S2,G): in-pkts-cleartext 2, in-pkts-ok 2", stats)
+    tap.ok(rc == 0, "the appliance exits 0", out + err[-2000:])
 tap.done()
