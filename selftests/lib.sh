@@ -22,7 +22,8 @@
 #                namespace with its own socket, pid file and config.
 # traffic        mc_payloads FILE COUNT SEED [MIN MAX]; mc_send NS IF DST PORT
 #                FILE; mc_recv_start NS IF DST PORT COUNT OUT (returns once
-#                the receiver listens) + mc_recv_wait OUT: byte-exact
+#                the receiver listens) + mc_recv_wait OUT; mc_recv_replay
+#                (a receiver that replays a pcap itself): byte-exact
 #                comparison with cmp (mcast.py does the sockets).
 # streams        stream_start NAME SND_NS SND_IF SUB_NS SUB_IF DST PORT [--ts]
 #                [--gap SEC] [--size N]: sequence-numbered datagrams from
@@ -115,8 +116,12 @@ ktap_check() {
 	fi
 }
 
+# ktap_diag: stdin as '# ' lines, by the shell alone: a sed for every
+# (mostly empty) diagnostic costs a process start, a lot under TCG
 ktap_diag() {
-	sed 's/^/# /'
+	while IFS= read -r _dl || [ -n "$_dl" ]; do
+		printf '# %s\n' "$_dl"
+	done
 }
 
 ktap_finish() {
@@ -276,6 +281,17 @@ mc_recv_wait() {
 	_rc=$?
 	ktap_diag <"$1.err"
 	return $_rc
+}
+
+# mc_recv_replay NS IF DST PORT COUNT OUT RNS RIF PCAP [--timeout SEC]: a
+# receiver as mc_recv_start's that, once listening, puts PCAP's frames on
+# RIF of namespace RNS itself (mcast.py replay, one python start instead
+# of two) and waits SEC (default 20) after that; its status (0: COUNT
+# datagrams arrived), the replay's and receiver's words in OUT.err
+mc_recv_replay() {
+	_ns=$1 _out=$6
+	ip netns exec "$_ns" $MCAST recv "$2" "$3" "$4" "$5" "$6" --replay "$7" "$8" "$9" \
+		${10:+"${10}"} ${11:+"${11}"} 2>"$_out.err"
 }
 
 # uc_check FROM TO TO_IF DST FILE: FILE's datagrams reach DST:7000 in TO

@@ -9,31 +9,38 @@ writes what it saw in the same form, so a shell test compares with cmp.
         COUNT deterministic payloads of MINLEN..MAXLEN bytes (default 1..1400);
         --ts: COUNT datagrams of 7 clear TS packets, as stream --ts sends
   mcast.py send IFNAME DST PORT FILE [--ttl N] [--src ADDR] [--gap SEC] [--gso K]
+                 [--end]
         one UDP datagram per line of FILE to DST:PORT (multicast: out of
         IFNAME, loopback off, TTL/hop limit N, default 16); --gso K: K
         lines per sendmsg with UDP_SEGMENT of the first one's length (one
-        GSO skb that the stack splits into those datagrams)
+        GSO skb that the stack splits into those datagrams); --end: then
+        stream's end marker, for recv-seq --end
   mcast.py send-many SPEC [--ttl N] [--gap SEC]
         the same for every line IFNAME DST PORT FILE [GSO] of SPEC, in
         order (GSO K: as --gso K)
   mcast.py recv IFNAME DST PORT COUNT OUT [--ready F] [--timeout SEC]
+                 [--replay NETNS IFNAME PCAP]
         binds DST:PORT (joins DST on IFNAME when it is a group), writes the
         payloads of the first COUNT datagrams to OUT, creates F once
         listening; exits 1 if fewer arrived within SEC (default 20); on
-        SIGTERM it stops early and writes what it got (exit 1 if fewer)
+        SIGTERM it stops early and writes what it got (exit 1 if fewer);
+        --replay: once listening, does what replay does from NETNS (one
+        process instead of two), and SEC counts from the end of it
   mcast.py recv-many SPEC [--ready F] [--timeout SEC]
         the same for every line IFNAME DST PORT COUNT OUT of SPEC, all
         listening at once; exits 1 if any flow came short
-  mcast.py pcap-udp PCAP DST PORT
+  mcast.py pcap-udp PCAP DST PORT [--out FILE]
         prints the payloads of the UDP datagrams to DST:PORT in PCAP
+        (or writes them to FILE)
         (pcap, Ethernet / raw IP / Linux cooked, 802.1Q skipped)
   mcast.py pcap-check PCAP DST [--only-esp] [--no-payloads FILE] [--min N]
         every IP packet to DST is ESP (--only-esp), no frame contains any
         16-byte window of a payload of FILE (--no-payloads), at least N
         packets to DST (--min); prints what it found, exits 1 on a violation
-  mcast.py mkpcap OUT SRC DST PORT FILE [--ttl N]
+  mcast.py mkpcap OUT SRC DST PORT FILE [--ttl N] [--end]
         an Ethernet capture of FILE's payloads as UDP SRC -> DST:PORT (to
-        the group's MAC), lengths and checksums filled in
+        the group's MAC), lengths and checksums filled in; --end: then
+        three of stream's end markers to PORT + 1000, for recv-seq --end
   mcast.py stream IFNAME DST PORT SENT --until F [--gap SEC] [--ts] [--size N]
         sequence-numbered datagrams (the number in the first bytes, then
         deterministic filler; --ts: 7 TS packets of 188 bytes on PID 0x100,
@@ -51,9 +58,13 @@ writes what it saw in the same form, so a shell test compares with cmp.
         a plain AF_PACKET socket (no ring) on IFNAME that reads nothing
         until F2 exists, so every frame it gets stays queued as a clone of
         the skb the stack goes on with; then writes them all to OUT.pcap
-  mcast.py replay IFNAME PCAP
+  mcast.py replay IFNAME PCAP [--netns NETNS]
         puts every frame of an Ethernet capture on IFNAME (AF_PACKET), as
-        tcpreplay would, without its start-up cost
+        tcpreplay would, without its start-up cost; IFNAME of /run/netns/NETNS
+  mcast.py CMD ARGS... + CMD ARGS... [+ ...]
+        several commands in one process (a python start costs a second or
+        more in a loaded TCG guest), in order; the first that fails ends
+        the run with its status
 
 Packets and captures are read and written here by hand, on purpose: the
 standard library starts in a fraction of the time scapy needs under TCG
@@ -133,6 +144,41 @@ def cmd_send(a):
         s.sendto(p, (a.dst, a.port))
         if a.gap:
             time.sleep(a.gap)
+    if a.end:
+        send_end(s, a.dst, a.port)
+
+
+def send_end(s, dst, port):
+    """stream's end marker, for recv-seq --end: to port + 1000, which no
+    group of the stream's claims, so no counter of the stream's groups
+    sees it. Sent after the datagrams on the same socket and CPU, it
+    reaches the receiver after everything that was not dropped."""
+    for _ in range(3):
+        s.sendto(b"mcast.py stream end", (dst, port + 1000))
+        time.sleep(0.1)
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def in_netns(netns, make):
+    """make() run inside /run/netns/NETNS (a socket made there stays
+    there), then back in this process's own namespace."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    fd = os.open("/run/netns/" + netns, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns " + netns)
+        try:
+            return make()
+        finally:
+            if libc.setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back")
+    finally:
+        os.close(fd)
+        os.close(home)
 
 
 def send_gso(s, payloads, k, dst):
@@ -194,6 +240,9 @@ def cmd_recv(a):
     signal.signal(signal.SIGTERM, stop)
     if a.ready:
         open(a.ready, "w").close()
+    if a.replay:
+        netns, ifname, pcap = a.replay
+        print(replay(ifname, pcap, netns), file=sys.stderr)
     deadline = time.monotonic() + a.timeout
     while len(got) < a.count:
         left = deadline - time.monotonic()
@@ -316,6 +365,9 @@ def cmd_pcap_udp(a):
         dport, ulen = struct.unpack("!HH", p[2][2:6])
         if dport == a.port:
             out.append(p[2][8:ulen])
+    if a.out:
+        write_payloads(a.out, out)
+        return
     for x in out:
         print(x.hex())
 
@@ -381,8 +433,11 @@ def udp_frame(src, dst, sport, dport, payload, ttl, ident):
 
 def cmd_mkpcap(a):
     out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
-    for i, pl in enumerate(read_payloads(a.file)):
-        fr = udp_frame(a.src, a.dst, 40000, a.port, pl, a.ttl, 0x1000 + i)
+    frames = [(a.port, pl) for pl in read_payloads(a.file)]
+    if a.end:
+        frames += [(a.port + 1000, b"mcast.py stream end")] * 3
+    for i, (port, pl) in enumerate(frames):
+        fr = udp_frame(a.src, a.dst, 40000, port, pl, a.ttl, 0x1000 + i)
         out.append(struct.pack("<IIII", 1700000000, i * 1000, len(fr), len(fr)) + fr)
     with open(a.out, "wb") as f:
         f.write(b"".join(out))
@@ -415,16 +470,25 @@ def cmd_sniff(a):
     print("sniffed %d frames" % n)
 
 
-def cmd_replay(a):
-    """Every frame of PCAP onto IFNAME, as it is (AF_PACKET)."""
-    lt, frames = pcap_records(a.pcap)
+def replay(ifname, pcap, netns=None):
+    """Every frame of PCAP onto IFNAME (of NETNS), as it is (AF_PACKET)."""
+    lt, frames = pcap_records(pcap)
     if lt != 1:
-        raise SystemExit("%s: not an Ethernet capture" % a.pcap)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((a.ifname, 0))
+        raise SystemExit("%s: not an Ethernet capture" % pcap)
+
+    def bound():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((ifname, 0))
+        return s
+    s = in_netns(netns, bound) if netns else bound()
     for fr in frames:
         s.send(fr)
-    print("replayed %d frames" % len(frames))
+    s.close()
+    return "replayed %d frames" % len(frames)
+
+
+def cmd_replay(a):
+    print(replay(a.ifname, a.pcap, a.netns))
 
 
 def seq_payload(i, ts, size):
@@ -466,11 +530,7 @@ def cmd_stream(a):
             log.write(p.hex() + "\n")
             i += 1
             time.sleep(a.gap)
-    # the end, for recv-seq --end: to port + 1000, which no group of the
-    # stream's claims, so no counter of the stream's groups sees it
-    for _ in range(3):
-        s.sendto(b"mcast.py stream end", (a.dst, a.port + 1000))
-        time.sleep(0.1)
+    send_end(s, a.dst, a.port)
     print("stream: sent %d datagrams" % i, file=sys.stderr)
 
 
@@ -542,6 +602,7 @@ def main():
     p.add_argument("--src")
     p.add_argument("--gap", type=float, default=0.0)
     p.add_argument("--gso", type=int, default=0)
+    p.add_argument("--end", action="store_true")
     p.set_defaults(fn=cmd_send)
     p = sub.add_parser("sniff")
     p.add_argument("ifname")
@@ -568,11 +629,13 @@ def main():
     p.add_argument("out")
     p.add_argument("--ready")
     p.add_argument("--timeout", type=float, default=20)
+    p.add_argument("--replay", nargs=3, metavar=("NETNS", "IFNAME", "PCAP"))
     p.set_defaults(fn=cmd_recv)
     p = sub.add_parser("pcap-udp")
     p.add_argument("pcap")
     p.add_argument("dst")
     p.add_argument("port", type=int)
+    p.add_argument("--out")
     p.set_defaults(fn=cmd_pcap_udp)
     p = sub.add_parser("pcap-check")
     p.add_argument("pcap")
@@ -588,10 +651,12 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("file")
     p.add_argument("--ttl", type=int, default=16)
+    p.add_argument("--end", action="store_true")
     p.set_defaults(fn=cmd_mkpcap)
     p = sub.add_parser("replay")
     p.add_argument("ifname")
     p.add_argument("pcap")
+    p.add_argument("--netns")
     p.set_defaults(fn=cmd_replay)
     p = sub.add_parser("stream")
     p.add_argument("ifname")
@@ -613,8 +678,21 @@ def main():
     p.add_argument("--end", action="store_true")
     p.add_argument("--timeout", type=float, default=120)
     p.set_defaults(fn=cmd_recv_seq)
-    a = ap.parse_args()
-    a.fn(a)
+    # CMD ARGS... + CMD ARGS...: each in turn, the first failure ends it
+    argv, cmds = sys.argv[1:], [[]]
+    for w in argv:
+        if w == "+":
+            cmds.append([])
+        else:
+            cmds[-1].append(w)
+    for c in cmds:
+        a = ap.parse_args(c)
+        try:
+            a.fn(a)
+        except SystemExit as e:
+            if e.code not in (None, 0):
+                raise
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
