@@ -68,16 +68,18 @@ ts_pair() {
 }
 
 # deliver NAME PORT FILE: FILE's datagrams from the sender to the group,
-# what the subscriber got in $T/NAME.got (3 s after the last one)
+# then the end marker on PORT + 1000 (cleartext, no group of ours: routed
+# like them, behind them); what the subscriber got in $T/NAME.got (1 s
+# after the marker, or 3 s after the last datagram)
 deliver() {
 	ctl_stats_save "$TOPO_HE" "$T/$1.he"
 	ctl_stats_save "$TOPO_EDGE" "$T/$1.edge"
 	rm -f "$T/$1.ready"
 	ip netns exec "$TOPO_SUB" $MCAST recv-seq r0 $G "$2" "$T/$1.got" \
-		--ready "$T/$1.ready" --idle 3 --timeout 60 2>/dev/null &
+		--ready "$T/$1.ready" --end --idle 3 --timeout 60 2>/dev/null &
 	_p=$!
 	wait_for 20 test -e "$T/$1.ready" &&
-		mc_send "$TOPO_SND" s0 $G "$2" "$3" --gap 0.02
+		mc_send "$TOPO_SND" s0 $G "$2" "$3" --gap 0.02 --end
 	wait $_p
 }
 
@@ -121,8 +123,8 @@ sa_field() {
 		$PY -S -c "import json,sys; print(json.load(sys.stdin)[0]['$3'])"
 }
 
-mc_payloads "$T/p100" 20 lifetime 100 100	# 100-byte payloads: 128-byte IPv4 packets
-mc_payloads "$T/ts" 8 ts --ts
+# 100-byte payloads: 128-byte IPv4 packets (one python for both files)
+mc_payloads "$T/p100" 20 lifetime 100 100 + payloads "$T/ts" 8 ts --ts
 
 # --- packets, head-end ---------------------------------------------------------
 PORT=5100
@@ -264,9 +266,10 @@ ktap_check "64-bit sequence: one seq-exhausted event; the SA shows seq 0" \
 
 # --- required groups: cleartext injected on the core's link to the edge -------------------
 # inject PORT FILE: FILE's datagrams as cleartext UDP 10.0.1.1 -> G:PORT,
-# put on the core's c1 (they arrive at the edge's e0, where (S,G) routes them)
+# then the end marker to PORT + 1000, put on the core's c1 (they arrive at
+# the edge's e0, where (S,G) routes them)
 inject() {
-	$MCAST mkpcap "$T/inj$1.pcap" 10.0.1.1 $G "$1" "$2" &&
+	$MCAST mkpcap "$T/inj$1.pcap" 10.0.1.1 $G "$1" "$2" --end &&
 		ip netns exec "$TOPO_CORE" $MCAST replay c1 "$T/inj$1.pcap" >/dev/null
 }
 
@@ -275,7 +278,7 @@ deliver_injected() {
 	ctl_stats_save "$TOPO_EDGE" "$T/$1.edge"
 	rm -f "$T/$1.ready"
 	ip netns exec "$TOPO_SUB" $MCAST recv-seq r0 $G "$2" "$T/$1.got" \
-		--ready "$T/$1.ready" --idle 3 --timeout 10 2>/dev/null &
+		--ready "$T/$1.ready" --end --idle 3 --timeout 10 2>/dev/null &
 	_p=$!
 	wait_for 20 test -e "$T/$1.ready" && inject "$2" "$3"
 	wait $_p
