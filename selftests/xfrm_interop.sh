@@ -274,8 +274,8 @@ b_case() {
 }
 
 # the cleartext datagrams as they would leave va
-$MCAST mkpcap "$T/clear4.pcap" $S4 $G4 $PORT "$T/payloads" &&
-	$MCAST mkpcap "$T/clear6.pcap" $S6 $G6 $PORT "$T/payloads" || exit 1
+$MCAST mkpcap "$T/clear4.pcap" $S4 $G4 $PORT "$T/payloads" \
+	+ mkpcap "$T/clear6.pcap" $S6 $G6 $PORT "$T/payloads" || exit 1
 
 b_case aes128-gcm tunnel 4 esn
 b_case aes128-gcm tunnel 6 noesn
