@@ -22,8 +22,9 @@
 #                namespace with its own socket, pid file and config.
 # traffic        mc_payloads FILE COUNT SEED [MIN MAX]; mc_send NS IF DST PORT
 #                FILE; mc_recv_start NS IF DST PORT COUNT OUT (returns once
-#                the receiver listens) + mc_recv_wait OUT; mc_recv_replay
-#                (a receiver that replays a pcap itself): byte-exact
+#                the receiver listens) + mc_recv_wait OUT; mc_recv_replay,
+#                mc_recv_send (a receiver that replays a pcap or sends a
+#                payload file from another namespace itself): byte-exact
 #                comparison with cmp (mcast.py does the sockets).
 # streams        stream_start NAME SND_NS SND_IF SUB_NS SUB_IF DST PORT [--ts]
 #                [--gap SEC] [--size N]: sequence-numbered datagrams from
@@ -32,6 +33,7 @@
 #                byte-exact ($LIB_TMP/NAME.sent, NAME.got, NAME.count).
 # mcsecctl       $MCSECCTL (build/userspace-ctl/mcsecctl/mcsecctl);
 #                ctl NS ARGS...; ctl_stat NS NAME: one namespace counter;
+#                in_ns NS CMD... (nsenter --net, cheaper than ip netns exec);
 #                ctl_stats_save NS FILE + ctl_stats_are NS [--since FILE]
 #                NAME=VALUE...: exact counters (or their moves);
 #                key_file FILE BYTES: random key material, hex.
@@ -294,6 +296,18 @@ mc_recv_replay() {
 		${10:+"${10}"} ${11:+"${11}"} 2>"$_out.err"
 }
 
+# mc_recv_send NS IF DST PORT COUNT OUT SNS SIF FILE [--timeout SEC]: the
+# same with FILE's datagrams sent from SIF of namespace SNS, as mc_send
+# does (one CPU), by the receiver itself once it listens
+mc_recv_send() {
+	_ns=$1 _out=$6
+	ip netns exec "$_ns" $MCAST recv "$2" "$3" "$4" "$5" "$6" --send "$7" "$8" "$9" \
+		${10:+"${10}"} ${11:+"${11}"} 2>"$_out.err"
+	_rc=$?
+	ktap_diag <"$_out.err"
+	return $_rc
+}
+
 # uc_check FROM TO TO_IF DST FILE: FILE's datagrams reach DST:7000 in TO
 # byte-exact
 uc_check() {
@@ -343,11 +357,21 @@ stream_stop() {
 LIB_TOP=$(cd "$LIB_DIR/.." && pwd -P)
 MCSECCTL=${MCSECCTL:-$LIB_TOP/build/userspace-ctl/mcsecctl/mcsecctl}
 
+# in_ns NS CMD...: CMD in network namespace NS. nsenter, not ip netns
+# exec: mcsecctl needs only the netns, and ip netns exec also unshares the
+# mounts and mounts a sysfs each time, which more than doubles the cost of
+# the hundreds of mcsecctl runs of a suite under TCG
+in_ns() {
+	_ins=$1
+	shift
+	nsenter --net="/run/netns/$_ins" "$@"
+}
+
 # ctl NS ARGS...: mcsecctl in NS; its stderr as diagnostics
 ctl() {
 	_ns=$1
 	shift
-	ip netns exec "$_ns" "$MCSECCTL" "$@" 2>"$LIB_TMP/ctl.err"
+	in_ns "$_ns" "$MCSECCTL" "$@" 2>"$LIB_TMP/ctl.err"
 	_rc=$?
 	[ $_rc = 0 ] || { echo "mcsecctl $*: exit $_rc"; cat "$LIB_TMP/ctl.err"; } | ktap_diag
 	return $_rc
@@ -355,13 +379,13 @@ ctl() {
 
 # ctl_stat NS NAME: a namespace counter by its mcsecctl name (in-pkts-ok)
 ctl_stat() {
-	ip netns exec "$1" "$MCSECCTL" -j stats |
+	in_ns "$1" "$MCSECCTL" -j stats |
 		/usr/bin/python3 -S -c "import json,sys; print(json.load(sys.stdin)['$2'])"
 }
 
 # ctl_stats_save NS FILE: the namespace counters now, for ctl_stats_are
 ctl_stats_save() {
-	ip netns exec "$1" "$MCSECCTL" -j stats >"$2"
+	in_ns "$1" "$MCSECCTL" -j stats >"$2"
 }
 
 # ctl_stats_are NS [--since FILE] NAME=VALUE...: the namespace counters (or
@@ -374,7 +398,7 @@ ctl_stats_are() {
 		_since=$2
 		shift 2
 	fi
-	ip netns exec "$_ns" "$MCSECCTL" -j stats | /usr/bin/python3 -S -c '
+	in_ns "$_ns" "$MCSECCTL" -j stats | /usr/bin/python3 -S -c '
 import json, sys
 j = json.load(sys.stdin)
 base = open(sys.argv[1]).read()

@@ -19,13 +19,15 @@ writes what it saw in the same form, so a shell test compares with cmp.
         the same for every line IFNAME DST PORT FILE [GSO] of SPEC, in
         order (GSO K: as --gso K)
   mcast.py recv IFNAME DST PORT COUNT OUT [--ready F] [--timeout SEC]
-                 [--replay NETNS IFNAME PCAP]
+                 [--replay NETNS IFNAME PCAP] [--send NETNS IFNAME FILE]
         binds DST:PORT (joins DST on IFNAME when it is a group), writes the
         payloads of the first COUNT datagrams to OUT, creates F once
         listening; exits 1 if fewer arrived within SEC (default 20); on
         SIGTERM it stops early and writes what it got (exit 1 if fewer);
         --replay: once listening, does what replay does from NETNS (one
-        process instead of two), and SEC counts from the end of it
+        process instead of two), and SEC counts from the end of it;
+        --send: the same with what send IFNAME DST PORT FILE does
+        (from CPU 0, as lib.sh's mc_send)
   mcast.py recv-many SPEC [--ready F] [--timeout SEC]
         the same for every line IFNAME DST PORT COUNT OUT of SPEC, all
         listening at once; exits 1 if any flow came short
@@ -243,6 +245,15 @@ def cmd_recv(a):
     if a.replay:
         netns, ifname, pcap = a.replay
         print(replay(ifname, pcap, netns), file=sys.stderr)
+    if a.send:
+        netns, ifname, path = a.send
+        # one CPU: veth queues a packet on the CPU that sent it, and a
+        # sender that migrates would reorder its own datagrams
+        os.sched_setaffinity(0, {0})
+        out = in_netns(netns, lambda: send_socket(ifname, a.dst))
+        for p in read_payloads(path):
+            out.sendto(p, (a.dst, a.port))
+        out.close()
     deadline = time.monotonic() + a.timeout
     while len(got) < a.count:
         left = deadline - time.monotonic()
@@ -630,6 +641,7 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--timeout", type=float, default=20)
     p.add_argument("--replay", nargs=3, metavar=("NETNS", "IFNAME", "PCAP"))
+    p.add_argument("--send", nargs=3, metavar=("NETNS", "IFNAME", "FILE"))
     p.set_defaults(fn=cmd_recv)
     p = sub.add_parser("pcap-udp")
     p.add_argument("pcap")
