@@ -55,11 +55,13 @@ esp_pair() {
 }
 
 # listen NAME PORT: the subscriber records the group's PORT in $T/NAME.got
-# until 10 s pass without a datagram
+# until 1 s after the end marker to PORT + 1000 (mcast.py send --end:
+# cleartext, no group's, routed behind what was sent before it), or 10 s
+# without a datagram
 listen() {
 	rm -f "$T/$1.ready"
 	ip netns exec "$TOPO_SUB" $MCAST recv-seq r0 $G "$2" "$T/$1.got" \
-		--ready "$T/$1.ready" --idle 10 --timeout 300 2>/dev/null &
+		--ready "$T/$1.ready" --end --idle 10 --timeout 300 2>/dev/null &
 	echo $! >"$T/$1.pid"
 	wait_for 20 test -e "$T/$1.ready"
 }
@@ -95,12 +97,14 @@ sys.exit(1 if bad else 0)' "$_spi" "$_base" "$@"
 ktap_check "groups A (port $A, SPI $SPI_A) and B (port $B, SPI $SPI_B) on head-end and edge, a TS group of the address at the edge" \
 	eval 'esp_pair $A $SPI_A && esp_pair $B $SPI_B &&
 		ctl "$TOPO_EDGE" group add $G port 5202 dir decrypt format ts-cissa'
-mc_payloads "$T/p" 20 attacks 64 600
+# every payload file of the suite from one python
+mc_payloads "$T/p" 20 attacks 64 600 + payloads "$T/p2" 20 attacks2 64 600 \
+	+ payloads "$T/u" 20 unrelated 1 1400
 
 # --- a capture of A's traffic on the core --------------------------------------------
 cap_start "$TOPO_CORE" c1 "$T/a.pcap" esp
 listen a1 $A
-mc_send "$TOPO_SND" s0 $G $A "$T/p" --gap 0.02
+mc_send "$TOPO_SND" s0 $G $A "$T/p" --gap 0.02 --end
 heard a1
 cap_stop "$T/a.pcap"
 ktap_check "A: 20 datagrams through head-end and edge, byte-exact, captured on c1" \
@@ -146,10 +150,11 @@ ktap_check "edge: SA A counted exactly the replays, auth failures and truncation
 	in-pkts-auth-failed=$((5 * N)) in-pkts-truncated=$N
 
 # A keeps working: the head-end's next 20, then forged-but-valid ones
-mc_payloads "$T/p2" 20 attacks2 64 600
 mc_send "$TOPO_SND" s0 $G $A "$T/p2" --gap 0.02
 ktap_check "forged: $N valid packets (python3-cryptography, the same key), fresh numbers" \
 	put valid
+# the end marker alone, from the sender: behind everything on c1
+mc_send "$TOPO_SND" s0 $G $A /dev/null --end
 heard a2
 cat "$T/p2" "$T/pn" >"$T/a2.want"
 ktap_check "A: the subscriber got only the head-end's next 20 and the $N valid forgeries, no junk" \
@@ -167,12 +172,10 @@ ktap_check "edge: SA B verified exactly its $NB, no other counter of it moved" \
 	sa_stats_are "$TOPO_EDGE" $B $SPI_B --since "$T/sa_b.base" in-pkts-ok=$NB in-octets-ok=$(( ($(wc -c <"$T/b.sent") - NB) / 2 + 28 * NB ))
 
 # unrelated traffic: unicast both ways, IPv6 multicast (no mcsec group)
-mc_payloads "$T/u" 20 unrelated 1 1400
 # unicast FROM FROM_IF TO TO_IF DST: FILE's datagrams to DST:6000, byte-exact
 unicast() {
-	mc_recv_start "$3" "$4" "$5" 6000 20 "$T/uc" --timeout 60 &&
-		mc_send "$1" "$2" "$5" 6000 "$T/u" &&
-		mc_recv_wait "$T/uc" && same_payloads "$T/u" "$T/uc" && return 0
+	mc_recv_send "$3" "$4" "$5" 6000 20 "$T/uc" "$1" "$2" "$T/u" --timeout 60 &&
+		same_payloads "$T/u" "$T/uc" && return 0
 	ip netns exec "$1" ping -c 1 -W 2 "$5" 2>&1 | ktap_diag
 	ip -n "$1" route 2>&1 | ktap_diag
 	return 1
@@ -182,8 +185,7 @@ ktap_check "unrelated IPv4 unicast, sender to subscriber, byte-exact" \
 ktap_check "unrelated IPv4 unicast, subscriber to sender, byte-exact" \
 	unicast "$TOPO_SUB" r0 "$TOPO_SND" s0 10.0.1.1
 ktap_check "unrelated IPv6 multicast $TOPO_G6 through both routers, byte-exact" \
-	eval 'mc_recv_start "$TOPO_SUB" r0 $TOPO_G6 $TOPO_PORT 20 "$T/g6" --timeout 60 &&
-		mc_send "$TOPO_SND" s0 $TOPO_G6 $TOPO_PORT "$T/u" && mc_recv_wait "$T/g6" &&
+	eval 'mc_recv_send "$TOPO_SUB" r0 $TOPO_G6 $TOPO_PORT 20 "$T/g6" "$TOPO_SND" s0 "$T/u" --timeout 60 &&
 		same_payloads "$T/u" "$T/g6"'
 
 ktap_finish
