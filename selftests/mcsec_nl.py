@@ -16,8 +16,12 @@
 #   dump-race N S  N groups; dumps while another process adds and deletes
 #                  a group for S seconds: unflagged dumps are consistent,
 #                  NLM_F_DUMP_INTR flags the others
+#   CMD ... + CMD ...  several in one process (a pyroute2 start costs seconds
+#                  under TCG), in order; the first that fails ends it; one
+#                  led by netns=NAME runs in /run/netns/NAME
 # Prints only KTAP lines and '# ' diagnostics.
 import errno
+import os
 import socket
 import struct
 import sys
@@ -956,7 +960,48 @@ def show_stats(which):
     return 0
 
 
+CLONE_NEWNET = 0x40000000
+
+
+def in_netns(netns, fn):
+    """fn() in /run/netns/NETNS (its netlink sockets live there), then
+    back in this process's own namespace."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    home = os.open('/proc/self/ns/net', os.O_RDONLY)
+    fd = os.open('/run/netns/' + netns, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), 'setns ' + netns)
+        try:
+            return fn()
+        finally:
+            if libc.setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), 'setns back')
+    finally:
+        os.close(fd)
+        os.close(home)
+
+
 def main(argv):
+    cmds = [[]]
+    for w in argv[1:]:
+        if w == '+':
+            cmds.append([])
+        else:
+            cmds[-1].append(w)
+    for c in cmds:
+        if c and c[0].startswith('netns='):
+            rc = in_netns(c[0][6:], lambda: run([argv[0]] + c[1:]))
+        else:
+            rc = run([argv[0]] + c)
+        sys.stdout.flush()
+        if rc:
+            return rc
+    return 0
+
+
+def run(argv):
     cmd = argv[1]
     if cmd == 'api':
         return api(int(argv[2]))
