@@ -192,7 +192,9 @@ count() {
 FLOWS="$PY $LIB_DIR/mcsecd_flows.py"
 
 # snap FILE VAR...: every counter of every group of the namespaces named by
-# the variables (HE E1 ...), one pyroute2 process for all (not libmcsec)
+# the variables (HE E1 ...), by pyroute2 (not libmcsec): a request to the
+# one snapd process (snapd_start), so pyroute2 starts once for all six
+snap_seq=0
 snap() {
 	_f=$1
 	shift
@@ -200,7 +202,21 @@ snap() {
 	for _x in "$@"; do
 		eval "_a=\"\$_a $_x=\$$_x\""
 	done
-	$FLOWS snap "$_f" $_a
+	snap_seq=$((snap_seq + 1))
+	_q=$T/snapd/$snap_seq
+	echo "$_f $_a" >"$_q.tmp" && mv "$_q.tmp" "$_q.req" &&
+		wait_for 300 test -e "$_q.done" && [ "$(cat "$_q.done")" = 0 ] && return 0
+	echo "snap $_f:$_a failed" | ktap_diag
+	ktap_diag <"$T/snapd.log"
+	return 1
+}
+
+# snapd_start: the server of snap, started early (its pyroute2 loads while
+# the daemons join); it ends with the suite (parent death, or $T removed)
+snapd_start() {
+	mkdir -p "$T/snapd"
+	$FLOWS snapd "$T/snapd" 2>"$T/snapd.log" &
+	echo $! >"$T/snapd.pid"
 }
 
 # group_of PORT: the address of the group of that port
@@ -378,6 +394,8 @@ setup || {
 	while [ "$ktap_n" -lt "$ktap_planned" ]; do ktap_fail "setup"; done
 	ktap_finish
 }
+
+snapd_start
 
 # --- 1. join --------------------------------------------------------------------
 server_conf yes 10s
@@ -564,6 +582,7 @@ rc=0
 for m in head edge1 edge2 edge3 server; do
 	wait "$(cat "$T/$m.pid")" || rc=1
 done
+kill -TERM "$(cat "$T/snapd.pid")" 2>/dev/null
 ktap_check "server and members stop cleanly; the fast path keeps its keys after the member stops" \
 	eval '[ $rc = 0 ] && ip netns exec "$E1" "$MCSECCTL" sa show $G port $EP | grep -q " spi 0x"'
 [ "$ktap_failed" = 0 ] || diag_state
