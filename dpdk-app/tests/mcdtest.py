@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 
@@ -332,6 +333,28 @@ class Netns:
     def gone(self):
         have = sh("ip", "netns", "list")
         return not any(re.search(r"^%s\b" % n, have, re.M) for n in self.ns.values())
+
+
+def fifo_appliance(tool, workdir, conf, port, outp):
+    """mcsec-dpdk reading a pcap from a FIFO, so bursts follow the test's
+    writes (net_pcap reads until it has a whole burst of 32), writing outp:
+    (Appliance, the FIFO's writer). Opening the FIFO and its pcap header
+    let the appliance's EAL go on."""
+    fifo = os.path.join(workdir, "in.fifo")
+    os.mkfifo(fifo)
+    box = {}
+
+    def opener():
+        w = open(fifo, "wb", buffering=0)
+        w.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        box["w"] = w
+
+    th = threading.Thread(target=opener)
+    th.start()
+    app = Appliance(tool, workdir, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (fifo, outp)],
+                    [port], extra=["--config", conf])
+    th.join(timeout=30)
+    return app, box.get("w")
 
 
 def live_topology(prefix):

@@ -18,11 +18,10 @@ import os
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcdtest import Tap, Appliance, run_dpdk, tmpdir, write_key  # noqa: E402
+from mcdtest import Tap, fifo_appliance, run_dpdk, tmpdir, write_key  # noqa: E402
 from scapy.all import Ether, IP, UDP, Raw, raw  # noqa: E402
 
 tap = Tap()
@@ -116,33 +115,18 @@ with tmpdir() as d:
            "2 no-sa", r)
 
     # Events: one burst crosses soft and hard; the monitor subscribed first.
-    fifo = os.path.join(d, "in.fifo")
-    os.mkfifo(fifo)
     outp = os.path.join(d, "ev_out.pcap")
     conf = os.path.join(d, "ev.conf")
     with open(conf, "w") as f:
         f.write("group %s:%d encrypt esp-tunnel\nsa spi 0x10 key-file k.hex "
                 "soft-packets 3 hard-packets 5\n" % (G, PORT))
-    box = {}
-
-    def writer():
-        # Opening the FIFO and its pcap header let the appliance's EAL go
-        # on; the records follow once the monitor is subscribed.
-        w = open(fifo, "wb", buffering=0)
-        w.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        box["w"] = w
-
-    th = threading.Thread(target=writer)
-    th.start()
-    app = Appliance(DPDK, d, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (fifo, outp)],
-                    ["0:encrypt"], extra=["--config", conf])
-    th.join(timeout=30)
+    # The records follow once the monitor is subscribed.
+    app, w = fifo_appliance(DPDK, d, conf, "0:encrypt", outp)
     evf = open(os.path.join(d, "events"), "w+")
     mon = subprocess.Popen([CTL, "--dpdk", app.ctl, "-j", "monitor"], stdout=evf,
                            stderr=subprocess.STDOUT)
     try:
         time.sleep(1)
-        w = box.get("w")
         if w:
             # A whole burst (32): net_pcap reads until it has one, and
             # would wait on the FIFO for the rest.
@@ -160,8 +144,8 @@ with tmpdir() as d:
     finally:
         mon.terminate()
         mon.wait()
-        if box.get("w"):
-            box["w"].close()
+        if w:
+            w.close()
         rc, out, err = app.stop()
     evf.seek(0)
     text = evf.read()

@@ -21,11 +21,10 @@ import os
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcdtest import Tap, Appliance, read_frames, run_dpdk, tmpdir, write_key  # noqa: E402
+from mcdtest import Tap, Appliance, fifo_appliance, read_frames, run_dpdk, tmpdir, write_key  # noqa: E402
 from scapy.all import Ether, IP, UDP, Raw, raw  # noqa: E402
 from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 
@@ -57,23 +56,10 @@ def burst(frames):
 
 
 def fifo_app(d, conf, port):
-    """The appliance reading a pcap from a FIFO (bursts follow the test's
-    writes) with this configuration: (appliance, FIFO writer, output pcap)."""
-    fifo, outp = os.path.join(d, "in.fifo"), os.path.join(d, "out.pcap")
-    os.mkfifo(fifo)
-    box = {}
-
-    def opener():
-        w = open(fifo, "wb", buffering=0)
-        w.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        box["w"] = w
-
-    th = threading.Thread(target=opener)
-    th.start()
-    app = Appliance(DPDK, d, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (fifo, outp)],
-                    [port], extra=["--config", conf])
-    th.join(timeout=30)
-    return app, box["w"], outp
+    """(appliance, FIFO writer, output pcap) for this configuration."""
+    outp = os.path.join(d, "out.pcap")
+    app, w = fifo_appliance(DPDK, d, conf, port, outp)
+    return app, w, outp
 
 
 def del_under_traffic(app, w, sel):
