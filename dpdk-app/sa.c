@@ -674,7 +674,7 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 	if (r == -EEXIST) {
 		g->chained = false;
 		snprintf(err, errlen, proto == MC_IPPROTO_ESP ?
-			 "another ESP decrypt group has this address and no source" :
+			 "another ESP decrypt group of this address is in the way" :
 			 "a required ESP decrypt group claims this address and port in clear");
 		return r;
 	}
