@@ -235,14 +235,6 @@ u32 mc_csum_add(u32 sum, const u8 *p, u32 len)
 	return (u32)acc;
 }
 
-/* Folds to 16 bits and complements: the value to store in a header. */
-u16 mc_csum_fold(u32 sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (u16)~sum;
-}
-
 void mc_ipv4_csum_update(u8 *iph)
 {
 	u32 hl = (iph[0] & 0x0fu) * 4;

@@ -53,9 +53,10 @@ static u32 reserve_seq(struct mcd_sa *sa, u32 n, u64 *base)
  * fetch-and-add per counter per burst, so lcores sharing an SA get
  * disjoint ranges; what was not taken is given back. The main lcore sees
  * the counts and the flag and sends soft, then hard events (lifetime.c).
+ * Inlined, so that len() is too (it runs per packet).
  */
-static u32 sa_take(struct mcd_sa *sa, struct mcd_slot **s, u32 n,
-		   u32 (*len)(const struct mcd_slot *))
+static __rte_always_inline u32 sa_take(struct mcd_sa *sa, struct mcd_slot **s,
+				       u32 n, u32 (*len)(const struct mcd_slot *))
 {
 	u64 total = 0, p0, b0, cum;
 	u32 k = n;
