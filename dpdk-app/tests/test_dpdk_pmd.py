@@ -170,12 +170,17 @@ def encrypt(kind, fmt, net, m, wd):
        "%d TS frames, %d right" % (len(ts), good))
     ok(len(frames) == 2 * N, "%s encrypt: nothing else of the groups on r0" % kind,
        "%d frames" % len(frames))
-    e, x = counters(m, "encrypt")
-    ok(e.get("out-pkts-protected") == N and x.get("out-pkts-protected") == N and
-       x.get("ts-pkts-scrambled") == 7 * N and
-       not any(c.get(k) for c in (e, x) for k in DROPS),
-       "%s encrypt counters: %d ESP protected, %d TS datagrams, %d TS packets scrambled" %
-       (kind, N, N, 7 * N), repr((e, x)))
+    exact_counters(m, kind, "encrypt", "out-pkts-protected", "ts-pkts-scrambled")
+
+
+def exact_counters(m, kind, d, per_dgram, per_ts):
+    """The d groups' counters: N datagrams each (per_dgram), 7 N TS packets
+    (per_ts), no drop of any kind."""
+    e, x = counters(m, d)
+    t.ok(e.get(per_dgram) == N and x.get(per_dgram) == N and x.get(per_ts) == 7 * N and
+         not any(c.get(k) for c in (e, x) for k in DROPS),
+         "%s %s counters: ESP %s %d, TS %s %d and %s %d" %
+         (kind, d, per_dgram, N, per_dgram, N, per_ts, 7 * N), repr((e, x)))
 
 
 def decrypt(kind, fmt, net, m, wd):
@@ -231,12 +236,7 @@ def decrypt(kind, fmt, net, m, wd):
     ok(got[TS_G] == [ts_payload(i) for i in range(N)],
        "%s decrypt: S's UDP socket got all %d TS datagrams descrambled, in order, "
        "byte-identical" % (kind, N), "got %d" % len(got[TS_G]))
-    e, x = counters(m, "decrypt")
-    ok(e.get("in-pkts-ok") == N and x.get("in-pkts-ok") == N and
-       x.get("ts-pkts-descrambled") == 7 * N and
-       not any(c.get(k) for c in (e, x) for k in DROPS),
-       "%s decrypt counters: %d ESP verified, %d TS datagrams, %d TS packets descrambled" %
-       (kind, N, N, 7 * N), repr((e, x)))
+    exact_counters(m, kind, "decrypt", "in-pkts-ok", "ts-pkts-descrambled")
 
 
 def queues(net, cfg):
