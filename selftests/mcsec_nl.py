@@ -26,6 +26,7 @@ import socket
 import struct
 import sys
 
+from mcast import in_netns  # setns there and back (mcast.py, next to this file)
 from pyroute2.netlink import (NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP,
                               NLM_F_REQUEST, genlmsg, nla)
 from pyroute2.netlink.exceptions import NetlinkError
@@ -958,29 +959,6 @@ def show_stats(which):
             for name in which.split(','):
                 print('%s=%d' % (name, st.get_attr(name)))
     return 0
-
-
-CLONE_NEWNET = 0x40000000
-
-
-def in_netns(netns, fn):
-    """fn() in /run/netns/NETNS (its netlink sockets live there), then
-    back in this process's own namespace."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    home = os.open('/proc/self/ns/net', os.O_RDONLY)
-    fd = os.open('/run/netns/' + netns, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), 'setns ' + netns)
-        try:
-            return fn()
-        finally:
-            if libc.setns(home, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), 'setns back')
-    finally:
-        os.close(fd)
-        os.close(home)
 
 
 def main(argv):
