@@ -250,15 +250,20 @@ static struct mcd_group *chain_head(const struct mcd_gkey *k)
 /*
  * ESP decrypt groups of one address tell their packets apart by SPI, as in
  * mcsec.ko (mcsec_spi_taken): an SPI names one SA among all of them, or the
- * first group's SA would take the other's packets.
+ * first group's SA would take the other's packets. True (and why, in err)
+ * when a group of k's chain other than g has spi.
  */
-static struct mcd_group *spi_owner(struct mcd_group *head,
-				   const struct mcd_group *g, u32 spi)
+static bool spi_taken(const struct mcd_gkey *k, const struct mcd_group *g,
+		      u32 spi, char *err, size_t errlen)
 {
-	for (struct mcd_group *o = head; o; o = o->next)
-		if (o != g && mcd_sa_by_spi(o, spi))
-			return o;
-	return NULL;
+	for (struct mcd_group *o = chain_head(k); o; o = o->next) {
+		if (o != g && mcd_sa_by_spi(o, spi)) {
+			snprintf(err, errlen, "SPI 0x%x is group %s's already (an SPI names one SA among the decrypt groups of an address)",
+				 spi, o->name);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -286,15 +291,9 @@ int mcd_sa_insert(struct mcd_group *g, const struct mcd_sa *tmpl,
 			 tmpl->spi);
 		return -EEXIST;
 	}
-	if (esp && g->dir == MCSEC_DIR_DECRYPT && g->committed && g->chained) {
-		struct mcd_group *o = spi_owner(chain_head(&g->keys[0]), g, tmpl->spi);
-
-		if (o) {
-			snprintf(err, errlen, "SPI 0x%x is group %s's already (an SPI names one SA among the decrypt groups of an address)",
-				 tmpl->spi, o->name);
-			return -EADDRINUSE;
-		}
-	}
+	if (esp && g->dir == MCSEC_DIR_DECRYPT && g->committed && g->chained &&
+	    spi_taken(&g->keys[0], g, tmpl->spi, err, errlen))
+		return -EADDRINUSE;
 	if (!esp &&
 	    (tmpl->parity < MCSEC_PARITY_EVEN || tmpl->parity > MCSEC_PARITY_ODD ||
 	     g->parity_sa[tmpl->parity - 1])) {
@@ -659,16 +658,9 @@ int mcd_group_publish(struct mcd_group *g, char *err, size_t errlen)
 	}
 	g->nkeys = 0;
 	mcd_gkey_fill(&k, g->family, g->daddr, proto, g->dir, port);
-	for (u32 i = 0; esp_decrypt(g) && i < MCD_MAX_SAS; i++) {
-		struct mcd_group *o = g->sas[i] ?
-			spi_owner(chain_head(&k), g, g->sas[i]->spi) : NULL;
-
-		if (o) {
-			snprintf(err, errlen, "SPI 0x%x is group %s's already (an SPI names one SA among the decrypt groups of an address)",
-				 g->sas[i]->spi, o->name);
+	for (u32 i = 0; esp_decrypt(g) && i < MCD_MAX_SAS; i++)
+		if (g->sas[i] && spi_taken(&k, g, g->sas[i]->spi, err, errlen))
 			return -EEXIST;
-		}
-	}
 	g->chained = true;
 	r = chain_publish(g, &k, 0);
 	if (r == -EEXIST) {
